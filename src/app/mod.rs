@@ -1,0 +1,64 @@
+//! The document shell, the router, and the signed-in layout.
+use leptos::prelude::*;
+use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+mod layout;
+
+use crate::pages::{
+    accounts::{AccountPage, AccountsPage},
+    home::HomeRedirect,
+    login::LoginPage,
+    not_found::NotFound,
+    projects::{ProjectPage, ProjectsPage},
+    staff::StaffPage,
+};
+use layout::PanelLayout;
+
+/// The HTML document around the app (server side).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/mailroom.css" />
+        <Link rel="icon" href="/favicon.ico" />
+        <Title formatter=|title: String| if title.is_empty() { "Mailroom".to_owned() } else { format!("{title} · Mailroom") } />
+        // Pages wait for their data before the first byte is sent (SsrMode::Async), so that redirects and
+        // statuses are real HTTP ones and every page is complete without JavaScript.
+        <Router>
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=PanelLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=HomeRedirect ssr=SsrMode::Async />
+                    <Route path=path!("accounts") view=AccountsPage ssr=SsrMode::Async />
+                    <Route path=path!("accounts/:id") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("staff") view=StaffPage ssr=SsrMode::Async />
+                    <Route path=path!("projects") view=ProjectsPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:id") view=ProjectPage ssr=SsrMode::Async />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

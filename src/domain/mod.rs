@@ -1,0 +1,31 @@
+//! Domain values: parsed once at the edge, so an invalid value cannot travel further ("parse, don't validate").
+//! Nothing here does I/O.
+
+mod email_address;
+mod names;
+mod password;
+mod role;
+
+pub use email_address::EmailAddress;
+pub use names::{AccountName, KeyLabel, ProjectName};
+pub use password::Password;
+pub use role::Role;
+
+/// A value that failed to parse: which form field, and a message a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct Invalid {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self { field, message: message.into() }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod secrets;
+#[cfg(feature = "ssr")]
+pub use secrets::{ApiKey, ClientId, random_token};

@@ -1,0 +1,139 @@
+//! Records that travel between the server and the panel (serialized by server functions).
+//! Times are unix milliseconds (UTC); `format_time` renders them.
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Role;
+
+#[cfg(feature = "ssr")]
+use sqlx::FromRow;
+
+/// The signed-in panel user, as the layout and the guards see them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    /// The account a client login belongs to; `None` for staff.
+    pub account_id: Option<i64>,
+}
+
+/// One page of a longer list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: i64,
+}
+
+impl<T> Page<T> {
+    pub fn page_count(&self) -> u32 {
+        let pages = (self.total.max(0) as u64).div_ceil(u64::from(self.per_page.max(1)));
+        pages.max(1) as u32
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct AccountSummary {
+    pub id: i64,
+    pub name: String,
+    pub client_id: String,
+    pub suspended_at: Option<i64>,
+    pub created_at: i64,
+    pub project_count: i64,
+    pub active_key_count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct Account {
+    pub id: i64,
+    pub name: String,
+    pub client_id: String,
+    pub suspended_at: Option<i64>,
+    pub webhook_url: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct ApiKeyInfo {
+    pub id: i64,
+    pub label: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// A freshly issued key: the only time the full key leaves the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssuedKey {
+    pub info: ApiKeyInfo,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct PanelUserInfo {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+    pub account_id: Option<i64>,
+    pub disabled_at: Option<i64>,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct ProjectInfo {
+    pub id: i64,
+    pub account_id: i64,
+    pub account_name: String,
+    pub name: String,
+    pub webhook_url: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct AuditEntry {
+    pub id: i64,
+    pub actor_email: String,
+    pub action: String,
+    pub detail: String,
+    pub at: i64,
+}
+
+/// Everything the account page shows, loaded in one call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountDetails {
+    pub account: Account,
+    pub keys: Vec<ApiKeyInfo>,
+    pub logins: Vec<PanelUserInfo>,
+    pub projects: Vec<ProjectInfo>,
+    pub audit: Vec<AuditEntry>,
+}
+
+/// Renders unix milliseconds as `2026-11-26 16:20 UTC`.
+pub fn format_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "—".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_times_and_counts_pages() {
+        assert_eq!(format_time(1_795_710_000_000), "2026-11-26 13:40 UTC");
+        let page = Page::<i64> { items: vec![], page: 1, per_page: 20, total: 41 };
+        assert_eq!(page.page_count(), 3);
+        let empty = Page::<i64> { items: vec![], page: 1, per_page: 20, total: 0 };
+        assert_eq!(empty.page_count(), 1);
+    }
+}

@@ -1,0 +1,8 @@
+//! One module per area of the panel.
+
+pub mod accounts;
+pub mod home;
+pub mod login;
+pub mod not_found;
+pub mod projects;
+pub mod staff;

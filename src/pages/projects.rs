@@ -1,0 +1,122 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
+
+use crate::{
+    components::Pagination,
+    model::{ProjectInfo, SessionUser, format_time},
+    server_fns::projects::{get_project, list_projects},
+};
+
+/// Projects: a client sees its own account's, staff see all.
+#[component]
+pub fn ProjectsPage() -> impl IntoView {
+    let me = expect_context::<SessionUser>();
+    let show_account = me.role.is_staff();
+    let query = use_query_map();
+    let page = move || query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1));
+    let projects = Resource::new(page, list_projects);
+    view! {
+        <Title text="Projects" />
+        <div class="page-header">
+            <div>
+                <nav class="breadcrumbs" aria-label="Breadcrumb"><span aria-current="page">"Projects"</span></nav>
+                <h1>"Projects"</h1>
+            </div>
+        </div>
+        <section class="card">
+            <Transition fallback=|| view! { <p class="loading">"Loading projects…"</p> }>
+                {move || Suspend::new(async move {
+                    match projects.await {
+                        Ok(page) if page.items.is_empty() => view! {
+                            <p class="empty-state">"No projects yet. Your CSM creates projects for your account."</p>
+                        }.into_any(),
+                        Ok(page) => {
+                            let (number, count, total) = (page.page, page.page_count(), page.total);
+                            view! {
+                                <ProjectsTable items=page.items show_account />
+                                <Pagination page=number page_count=count total href=|p| format!("/projects?page={p}") />
+                            }.into_any()
+                        }
+                        Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ProjectsTable(items: Vec<ProjectInfo>, show_account: bool) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col" class="num">"Id"</th>
+                        {show_account.then(|| view! { <th scope="col">"Account"</th> })}
+                        <th scope="col">"Created"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {items.into_iter().map(|p| view! {
+                        <tr>
+                            <td><A href=format!("/projects/{}", p.id)>{p.name}</A></td>
+                            <td class="num">{p.id}</td>
+                            {show_account.then(|| view! {
+                                <td><A href=format!("/accounts/{}", p.account_id)>{p.account_name.clone()}</A></td>
+                            })}
+                            <td>{format_time(p.created_at)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// One project. (Editing, webhooks and email types come with the next capabilities.)
+#[component]
+pub fn ProjectPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
+    let project = Resource::new(id, get_project);
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading project…"</p> }>
+            {move || Suspend::new(async move {
+                match project.await {
+                    Ok(p) => view! {
+                        <Title text=p.name.clone() />
+                        <div class="page-header">
+                            <div>
+                                <nav class="breadcrumbs" aria-label="Breadcrumb">
+                                    <A href="/projects">"Projects"</A>
+                                    <span class="sep" aria-hidden="true">"›"</span>
+                                    <span aria-current="page">{p.name.clone()}</span>
+                                </nav>
+                                <h1>{p.name.clone()}</h1>
+                            </div>
+                        </div>
+                        <section class="card">
+                            <h2>"General"</h2>
+                            <dl class="details">
+                                <dt>"Project id"</dt><dd><code>{p.id}</code></dd>
+                                <dt>"Account"</dt><dd>{p.account_name.clone()}</dd>
+                                <dt>"Created"</dt><dd>{format_time(p.created_at)}</dd>
+                            </dl>
+                        </section>
+                    }.into_any(),
+                    Err(e) => view! {
+                        <Title text="Project" />
+                        <nav class="breadcrumbs" aria-label="Breadcrumb"><A href="/projects">"Projects"</A></nav>
+                        <p class="alert alert-error" role="alert">{e.to_string()}</p>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,62 @@
+//! Request context of a server function: state, session, the signed-in actor, and the HTTP status.
+use leptos::prelude::*;
+use tower_sessions::Session;
+
+use crate::{error::AppError, model::SessionUser, services::Actor, state::AppState};
+
+/// The session key that holds the signed-in panel user's id.
+pub const USER_ID_KEY: &str = "user_id";
+
+fn internal(what: &str, e: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %e, "{what}");
+    AppError::Internal
+}
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| internal("missing state", "AppState is not in the context"))
+}
+
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|e| internal("no session layer", e))
+}
+
+/// The IP address of the peer, for throttling.
+pub async fn client_ip() -> String {
+    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .map(|info| info.0.ip().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// The signed-in user, if the session has one that still exists and is enabled.
+pub async fn session_user(state: &AppState) -> Result<Option<SessionUser>, AppError> {
+    let session = session().await?;
+    let id = session.get::<i64>(USER_ID_KEY).await.map_err(|e| internal("session read failed", e))?;
+    match id {
+        Some(id) => crate::services::auth::session_user(&state.db, id).await,
+        None => Ok(None),
+    }
+}
+
+/// The state and the signed-in actor; `Unauthenticated` when nobody is signed in.
+pub async fn actor() -> Result<(AppState, Actor), AppError> {
+    let state = state()?;
+    let user = session_user(&state).await?.ok_or(AppError::Unauthenticated)?;
+    Ok((state, Actor::Panel(user)))
+}
+
+/// Runs a server function's body and gives an error its HTTP status. A plain HTML form post (no
+/// JavaScript) is left as the redirect back to the form, which then shows the error.
+pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let result = body.await;
+    if let Err(e) = &result {
+        let from_html_form = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.headers.get(axum::http::header::ACCEPT).cloned())
+            .and_then(|v| v.to_str().ok().map(|v| v.contains("text/html")))
+            .unwrap_or(false);
+        if !from_html_form && let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+            options.set_status(e.status());
+        }
+    }
+    result
+}

@@ -1,0 +1,10 @@
+//! Server functions of the panel. Each one resolves who is signed in and calls a service, which checks
+//! the role; the panel's hiding of links is a convenience, not the security.
+
+pub mod accounts;
+pub mod auth;
+pub mod projects;
+pub mod staff;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ctx;
