@@ -41,11 +41,20 @@ pub fn router(state: AppState) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.secure_cookies())
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
+    let pages = {
+        let (state, options) = (state.clone(), state.leptos_options.clone());
+        // Renders each route in its own SsrMode (the panel's pages wait for their data).
+        leptos_axum::render_route_with_context::<AppState, _>(
+            routes.clone(),
+            move || provide_context(state.clone()),
+            move || shell(options.clone()),
+        )
+    };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
-        .leptos_routes_with_handler(routes, get(page_handler))
+        .leptos_routes_with_handler(routes, get(pages))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(same_origin_writes))
         .layer(sessions)
@@ -64,15 +73,6 @@ async fn readyz(State(db): State<Db>) -> impl IntoResponse {
 
 async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
     handle_server_fns_with_context(move || provide_context(state.clone()), req).await
-}
-
-async fn page_handler(State(state): State<AppState>, req: Request<Body>) -> Response {
-    let options = state.leptos_options.clone();
-    let handler = leptos_axum::render_app_to_stream_with_context(
-        move || provide_context(state.clone()),
-        move || shell(options.clone()),
-    );
-    handler(req).await.into_response()
 }
 
 /// CSRF defence for the panel: a state-changing request that a browser marks as coming from another site

@@ -1,1 +1,11 @@
+//! HTTP-level tests: each starts the real app on port 0 with a fresh database, once on SQLite and
+//! once on PostgreSQL (see `both_databases!`).
 
+mod harness;
+
+mod accounts;
+mod auth;
+mod cli;
+mod keys;
+mod roles;
+mod staff;

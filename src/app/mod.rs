@@ -43,7 +43,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="leptos" href="/pkg/mailroom.css" />
-        <Link rel="icon" href="/favicon.ico" />
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
         <Title formatter=|title: String| if title.is_empty() { "Mailroom".to_owned() } else { format!("{title} · Mailroom") } />
         // Pages wait for their data before the first byte is sent (SsrMode::Async), so that redirects and
         // statuses are real HTTP ones and every page is complete without JavaScript.
