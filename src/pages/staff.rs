@@ -3,7 +3,9 @@ use leptos_meta::Title;
 
 use crate::{
     components::{Field, FormError, SaveNote, StatusBadge, field_error},
-    model::format_time,
+    domain::Role,
+    error::AppError,
+    model::{SessionUser, format_time},
     pages::accounts::LoginToggle,
     server_fns::staff::{AddStaff, SetLoginDisabled, list_staff},
 };
@@ -11,6 +13,14 @@ use crate::{
 /// Staff logins (CSM only): add CSM and support logins, disable them.
 #[component]
 pub fn StaffPage() -> impl IntoView {
+    let me = expect_context::<SessionUser>();
+    if me.role != Role::Csm {
+        return view! {
+            <Title text="Staff" />
+            <p class="alert alert-error" role="alert">{AppError::Forbidden.to_string()}</p>
+        }
+        .into_any();
+    }
     let add = ServerAction::<AddStaff>::new();
     let toggle = ServerAction::<SetLoginDisabled>::new();
     let staff = Resource::new(move || (add.version().get(), toggle.version().get()), |_| list_staff());
@@ -90,4 +100,5 @@ pub fn StaffPage() -> impl IntoView {
             </Transition>
         </section>
     }
+    .into_any()
 }
