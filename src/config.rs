@@ -27,12 +27,14 @@ impl Config {
             .context("LEPTOS_SITE_ADDR must be an address such as 127.0.0.1:3000")?;
         Ok(Config {
             site_addr,
-            database_url: var("MAILROOM_DATABASE_URL").unwrap_or_else(|| "sqlite://mailroom.db".into()),
+            database_url: var("MAILROOM_DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://mailroom.db".into()),
             base_url: var("MAILROOM_BASE_URL").unwrap_or_else(|| format!("http://{site_addr}")),
             admin_email: var("MAILROOM_ADMIN_EMAIL"),
             admin_password: var("MAILROOM_ADMIN_PASSWORD"),
             smtp_url: var("MAILROOM_SMTP_URL"),
-            webhook_allow_private: var("MAILROOM_WEBHOOK_ALLOW_PRIVATE").is_some_and(|v| v == "1" || v == "true"),
+            webhook_allow_private: var("MAILROOM_WEBHOOK_ALLOW_PRIVATE")
+                .is_some_and(|v| v == "1" || v == "true"),
             secret_key: var("MAILROOM_SECRET_KEY"),
         })
     }

@@ -53,7 +53,10 @@ impl AppError {
 
 impl From<Invalid> for AppError {
     fn from(e: Invalid) -> Self {
-        AppError::Invalid { field: e.field.to_owned(), message: e.message }
+        AppError::Invalid {
+            field: e.field.to_owned(),
+            message: e.message,
+        }
     }
 }
 

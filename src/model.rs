@@ -131,9 +131,19 @@ mod tests {
     #[test]
     fn formats_times_and_counts_pages() {
         assert_eq!(format_time(1_795_710_000_000), "2026-11-26 16:20 UTC");
-        let page = Page::<i64> { items: vec![], page: 1, per_page: 20, total: 41 };
+        let page = Page::<i64> {
+            items: vec![],
+            page: 1,
+            per_page: 20,
+            total: 41,
+        };
         assert_eq!(page.page_count(), 3);
-        let empty = Page::<i64> { items: vec![], page: 1, per_page: 20, total: 0 };
+        let empty = Page::<i64> {
+            items: vec![],
+            page: 1,
+            per_page: 20,
+            total: 0,
+        };
         assert_eq!(empty.page_count(), 1);
     }
 }

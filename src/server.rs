@@ -14,7 +14,9 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use tokio::net::TcpListener;
 use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
-use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite, cookie::time, session_store::ExpiredDeletion};
+use tower_sessions::{
+    Expiry, SessionManagerLayer, cookie::SameSite, cookie::time, session_store::ExpiredDeletion,
+};
 
 use crate::{
     app::{App, shell},
@@ -53,7 +55,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        .route(
+            "/api/{*fn_name}",
+            get(server_fn_handler).post(server_fn_handler),
+        )
         .leptos_routes_with_handler(routes, get(pages))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(same_origin_writes))
@@ -78,7 +83,9 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
 /// CSRF defence for the panel: a state-changing request that a browser marks as coming from another site
 /// is refused. (Cookies are also `SameSite=Lax`.) Requests without these headers are not from a browser.
 async fn same_origin_writes(req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) || req.uri().path().starts_with("/v1/") {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || req.uri().path().starts_with("/v1/")
+    {
         return next.run(req).await;
     }
     if is_cross_site(req.headers()) {
@@ -92,7 +99,10 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
         return site == "cross-site";
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    match (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), host) {
+    match (
+        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        host,
+    ) {
         (Some(origin), Some(host)) => {
             let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
             origin == "null" || origin_host != host
@@ -116,7 +126,13 @@ fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
 pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
-    match bootstrap_admin(&db, config.admin_email.as_deref(), config.admin_password.as_deref()).await {
+    match bootstrap_admin(
+        &db,
+        config.admin_email.as_deref(),
+        config.admin_password.as_deref(),
+    )
+    .await
+    {
         Ok(Bootstrap::NotNeeded) => {}
         Ok(Bootstrap::Created { email }) => tracing::info!(%email, "created the first CSM login"),
         Ok(Bootstrap::CreatedWithPassword { email, password }) => {
@@ -159,7 +175,9 @@ pub async fn serve(
     spawn_housekeeping(&state);
     let db = state.db.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
     db.close().await;
     Ok(())
 }
@@ -196,10 +214,22 @@ mod tests {
     #[test]
     fn tells_cross_site_writes_apart() {
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(is_cross_site(&headers(&[("origin", "https://evil.example"), ("host", "mail.example")])));
-        assert!(!is_cross_site(&headers(&[("origin", "https://mail.example"), ("host", "mail.example")])));
-        assert!(is_cross_site(&headers(&[("origin", "null"), ("host", "mail.example")])));
+        assert!(!is_cross_site(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "mail.example")
+        ])));
+        assert!(!is_cross_site(&headers(&[
+            ("origin", "https://mail.example"),
+            ("host", "mail.example")
+        ])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "null"),
+            ("host", "mail.example")
+        ])));
         assert!(!is_cross_site(&headers(&[("host", "mail.example")])));
     }
 }

@@ -16,9 +16,18 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub async fn new(db: Db, config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
+    pub async fn new(
+        db: Db,
+        config: Config,
+        leptos_options: LeptosOptions,
+    ) -> anyhow::Result<AppState> {
         let secret_key = secret_key(&db, &config).await?;
-        Ok(AppState { db, config: Arc::new(config), leptos_options, secret_key })
+        Ok(AppState {
+            db,
+            config: Arc::new(config),
+            leptos_options,
+            secret_key,
+        })
     }
 }
 
@@ -27,7 +36,10 @@ impl AppState {
 pub async fn secret_key(db: &Db, config: &Config) -> anyhow::Result<Arc<[u8]>> {
     let key = match &config.secret_key {
         Some(key) => key.clone(),
-        None => db.setting_or_insert("secret_key", || random_token(64)).await?,
+        None => {
+            db.setting_or_insert("secret_key", || random_token(64))
+                .await?
+        }
     };
     Ok(key.into_bytes().into())
 }

@@ -55,12 +55,21 @@ mod tempdir {
 fn unique_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{}_{}_{}", std::process::id(), nanos % 1_000_000_000, COUNTER.fetch_add(1, Ordering::Relaxed))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 pub fn postgres_admin_url() -> String {
-    std::env::var("MAILROOM_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("MAILROOM_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 impl TestDatabase {
@@ -70,19 +79,32 @@ impl TestDatabase {
                 let dir = std::env::temp_dir().join(format!("mailroom_test_{}", unique_suffix()));
                 std::fs::create_dir_all(&dir).unwrap();
                 let url = format!("sqlite://{}", dir.join("mailroom.db").display());
-                TestDatabase { url, drop_pg: None, _dir: Some(tempdir::Dir(dir)) }
+                TestDatabase {
+                    url,
+                    drop_pg: None,
+                    _dir: Some(tempdir::Dir(dir)),
+                }
             }
             Backend::Postgres => {
                 use sqlx::Connection;
                 let admin = postgres_admin_url();
                 let name = format!("mailroom_test_{}", unique_suffix());
-                let mut conn = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL must run at 127.0.0.1:5432");
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("PostgreSQL must run at 127.0.0.1:5432");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
                 let url = match admin.rsplit_once('/') {
                     Some((server, _)) => format!("{server}/{name}"),
                     None => panic!("MAILROOM_TEST_POSTGRES_URL needs a database path"),
                 };
-                TestDatabase { url, drop_pg: Some((admin, name)), _dir: None }
+                TestDatabase {
+                    url,
+                    drop_pg: Some((admin, name)),
+                    _dir: None,
+                }
             }
         }
     }
@@ -93,11 +115,17 @@ impl Drop for TestDatabase {
         if let Some((admin, name)) = self.drop_pg.take() {
             // Dropped from a plain thread: the test's runtime is shutting down.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async {
                     use sqlx::Connection;
                     if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut conn)
+                                .await;
                     }
                 });
             })
@@ -122,11 +150,21 @@ pub fn test_config(database_url: &str) -> Config {
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
         let database = TestDatabase::new(backend).await;
-        let state = server::prepare(test_config(&database.url)).await.expect("app starts");
+        let state = server::prepare(test_config(&database.url))
+            .await
+            .expect("app starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
-        tokio::spawn(server::serve(state.clone(), listener, std::future::pending()));
-        TestApp { base: format!("http://{addr}"), state, _database: database }
+        tokio::spawn(server::serve(
+            state.clone(),
+            listener,
+            std::future::pending(),
+        ));
+        TestApp {
+            base: format!("http://{addr}"),
+            state,
+            _database: database,
+        }
     }
 
     pub fn db(&self) -> &Db {
@@ -135,18 +173,27 @@ impl TestApp {
 
     /// A browser-like client with its own cookie jar (one signed-in person).
     pub fn client(&self) -> Client {
-        Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
     }
 
     pub async fn login(&self, client: &Client, email: &str, password: &str) -> Response {
-        self.call(client, "login", &[("email", email), ("password", password)]).await
+        self.call(client, "login", &[("email", email), ("password", password)])
+            .await
     }
 
     /// A signed-in client; panics if the login fails.
     pub async fn signed_in(&self, email: &str, password: &str) -> Client {
         let client = self.client();
         let res = self.login(&client, email, password).await;
-        assert!(res.status().is_success(), "login of {email} failed: {}", res.status());
+        assert!(
+            res.status().is_success(),
+            "login of {email} failed: {}",
+            res.status()
+        );
         client
     }
 
@@ -177,19 +224,40 @@ impl TestApp {
     /// Creates an account as the CSM; returns (account id, client_id).
     pub async fn account(&self, csm: &Client, name: &str) -> (i64, String) {
         let account = self.ok(csm, "create_account", &[("name", name)]).await;
-        (account["id"].as_i64().unwrap(), account["client_id"].as_str().unwrap().to_owned())
+        (
+            account["id"].as_i64().unwrap(),
+            account["client_id"].as_str().unwrap().to_owned(),
+        )
     }
 
     /// Adds a client login to an account and signs it in.
     pub async fn client_of(&self, csm: &Client, account_id: i64, email: &str) -> Client {
         let id = account_id.to_string();
-        self.ok(csm, "add_client_user", &[("account_id", &id), ("email", email), ("password", "client-password-1")]).await;
+        self.ok(
+            csm,
+            "add_client_user",
+            &[
+                ("account_id", &id),
+                ("email", email),
+                ("password", "client-password-1"),
+            ],
+        )
+        .await;
         self.signed_in(email, "client-password-1").await
     }
 
     /// Adds a staff login and signs it in.
     pub async fn staff(&self, csm: &Client, email: &str, role: &str) -> Client {
-        self.ok(csm, "add_staff", &[("email", email), ("role", role), ("password", "staff-password-1")]).await;
+        self.ok(
+            csm,
+            "add_staff",
+            &[
+                ("email", email),
+                ("role", role),
+                ("password", "staff-password-1"),
+            ],
+        )
+        .await;
         self.signed_in(email, "staff-password-1").await
     }
 }

@@ -16,7 +16,11 @@ use crate::{
 };
 
 #[derive(Parser)]
-#[command(name = "mailroom", version, about = "Mailroom: admin panel and API of an email-sending platform")]
+#[command(
+    name = "mailroom",
+    version,
+    about = "Mailroom: admin panel and API of an email-sending platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -134,7 +138,10 @@ pub async fn run() -> ExitCode {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 async fn execute(command: Command) -> anyhow::Result<Option<String>> {
@@ -142,7 +149,9 @@ async fn execute(command: Command) -> anyhow::Result<Option<String>> {
     if let Command::Serve = command {
         let addr = config.site_addr;
         let state = server::prepare(config).await?;
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
         tracing::info!("Mailroom listening on http://{addr}");
         server::serve(state, listener, server::shutdown_signal()).await?;
         return Ok(None);
@@ -154,31 +163,62 @@ async fn execute(command: Command) -> anyhow::Result<Option<String>> {
     let output = match command {
         Command::Serve => unreachable!("handled above"),
         Command::Migrate => None,
-        Command::Staff { command: StaffCommand::Add { role, email } } => {
+        Command::Staff {
+            command: StaffCommand::Add { role, email },
+        } => {
             let role = match role {
                 StaffRole::Csm => Role::Csm,
                 StaffRole::Support => Role::Support,
             };
-            let user = panel_users::add_staff(&db, &actor, &email, role, &read_password()?).await.map_err(explain)?;
+            let user = panel_users::add_staff(&db, &actor, &email, role, &read_password()?)
+                .await
+                .map_err(explain)?;
             Some(user.id.to_string())
         }
-        Command::Account { command: AccountCommand::Create { name } } => {
-            Some(accounts::create(&db, &actor, &name).await.map_err(explain)?.client_id)
-        }
-        Command::ClientUser { command: ClientUserCommand::Add { client_id, email } } => {
-            let account = accounts::by_client_id(&db, &client_id).await.map_err(explain)?;
+        Command::Account {
+            command: AccountCommand::Create { name },
+        } => Some(
+            accounts::create(&db, &actor, &name)
+                .await
+                .map_err(explain)?
+                .client_id,
+        ),
+        Command::ClientUser {
+            command: ClientUserCommand::Add { client_id, email },
+        } => {
+            let account = accounts::by_client_id(&db, &client_id)
+                .await
+                .map_err(explain)?;
             let password = read_password()?;
-            let user = panel_users::add_client_user(&db, &actor, account.id, &email, &password).await.map_err(explain)?;
+            let user = panel_users::add_client_user(&db, &actor, account.id, &email, &password)
+                .await
+                .map_err(explain)?;
             Some(user.id.to_string())
         }
-        Command::Key { command: KeyCommand::Issue { client_id, label } } => {
-            let account = accounts::by_client_id(&db, &client_id).await.map_err(explain)?;
-            let issued = api_keys::issue(&db, &secret_key, &actor, account.id, &label).await.map_err(explain)?;
+        Command::Key {
+            command: KeyCommand::Issue { client_id, label },
+        } => {
+            let account = accounts::by_client_id(&db, &client_id)
+                .await
+                .map_err(explain)?;
+            let issued = api_keys::issue(&db, &secret_key, &actor, account.id, &label)
+                .await
+                .map_err(explain)?;
             Some(issued.key)
         }
-        Command::Project { command: ProjectCommand::Create { client_id, name } } => {
-            let account = accounts::by_client_id(&db, &client_id).await.map_err(explain)?;
-            Some(projects::create(&db, &actor, account.id, &name).await.map_err(explain)?.id.to_string())
+        Command::Project {
+            command: ProjectCommand::Create { client_id, name },
+        } => {
+            let account = accounts::by_client_id(&db, &client_id)
+                .await
+                .map_err(explain)?;
+            Some(
+                projects::create(&db, &actor, account.id, &name)
+                    .await
+                    .map_err(explain)?
+                    .id
+                    .to_string(),
+            )
         }
     };
     db.close().await;
@@ -198,8 +238,14 @@ fn read_password() -> anyhow::Result<String> {
         return Ok(p);
     }
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from stdin")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from stdin")?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
-    anyhow::ensure!(!password.is_empty(), "no password given: set MAILROOM_PASSWORD or pipe it on stdin");
+    anyhow::ensure!(
+        !password.is_empty(),
+        "no password given: set MAILROOM_PASSWORD or pipe it on stdin"
+    );
     Ok(password)
 }

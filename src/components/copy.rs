@@ -2,7 +2,10 @@ use leptos::prelude::*;
 
 /// Copies `text` to the clipboard; says "Copied" for a moment.
 #[component]
-pub fn CopyButton(#[prop(into)] text: String, #[prop(default = "Copy")] label: &'static str) -> impl IntoView {
+pub fn CopyButton(
+    #[prop(into)] text: String,
+    #[prop(default = "Copy")] label: &'static str,
+) -> impl IntoView {
     let copied = RwSignal::new(false);
     let on_click = move |_| {
         #[cfg(feature = "hydrate")]

@@ -8,7 +8,12 @@ where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    Signal::derive(move || action.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err()?.field_message(field))))
+    Signal::derive(move || {
+        action.value().with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().err()?.field_message(field))
+        })
+    })
 }
 
 /// A labelled input with its error message beside it (linked for screen readers).
@@ -70,9 +75,12 @@ where
     S::Output: Clone + Send + Sync + 'static,
 {
     move || {
-        action.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err()?.banner())).map(|message| {
-            view! { <p class="alert alert-error" role="alert">{message}</p> }
-        })
+        action
+            .value()
+            .with(|v| v.as_ref().and_then(|r| r.as_ref().err()?.banner()))
+            .map(|message| {
+                view! { <p class="alert alert-error" role="alert">{message}</p> }
+            })
     }
 }
 

@@ -3,7 +3,12 @@ use leptos_router::components::A;
 
 /// Previous/next links for a paged list; `href` builds the link of a page number.
 #[component]
-pub fn Pagination(page: u32, page_count: u32, total: i64, href: impl Fn(u32) -> String + 'static) -> impl IntoView {
+pub fn Pagination(
+    page: u32,
+    page_count: u32,
+    total: i64,
+    href: impl Fn(u32) -> String + 'static,
+) -> impl IntoView {
     let prev = (page > 1).then(|| href(page - 1));
     let next = (page < page_count).then(|| href(page + 1));
     view! {

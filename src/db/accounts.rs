@@ -51,11 +51,21 @@ impl Db {
     ) -> sqlx::Result<(Vec<AccountSummary>, i64)> {
         let pattern = contains_pattern(search);
         let filter = "WHERE LOWER(a.name) LIKE $1 ESCAPE '\\' OR a.client_id LIKE $1 ESCAPE '\\'";
-        let list_sql = format!("SELECT {SUMMARY_COLUMNS} FROM accounts a {filter} ORDER BY a.id DESC LIMIT $2 OFFSET $3");
+        let list_sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM accounts a {filter} ORDER BY a.id DESC LIMIT $2 OFFSET $3"
+        );
         let count_sql = format!("SELECT COUNT(*) FROM accounts a {filter}");
         with_pool!(self, |pool| {
-            let items = sqlx::query_as(&list_sql).bind(&pattern).bind(limit).bind(offset).fetch_all(pool).await?;
-            let total = sqlx::query_scalar(&count_sql).bind(&pattern).fetch_one(pool).await?;
+            let items = sqlx::query_as(&list_sql)
+                .bind(&pattern)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(pool)
+                .await?;
+            let total = sqlx::query_scalar(&count_sql)
+                .bind(&pattern)
+                .fetch_one(pool)
+                .await?;
             Ok((items, total))
         })
     }

@@ -32,23 +32,40 @@ impl Db {
     }
 
     pub async fn api_keys_of_account(&self, account_id: i64) -> sqlx::Result<Vec<ApiKeyInfo>> {
-        let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE account_id = $1 ORDER BY id DESC");
-        with_pool!(self, |pool| sqlx::query_as(&sql).bind(account_id).fetch_all(pool).await)
+        let sql =
+            format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE account_id = $1 ORDER BY id DESC");
+        with_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(account_id)
+            .fetch_all(pool)
+            .await)
     }
 
     /// Revokes an active key of the account; returns the key, or `None` if there is no such active key.
-    pub async fn revoke_api_key(&self, account_id: i64, key_id: i64) -> sqlx::Result<Option<ApiKeyInfo>> {
+    pub async fn revoke_api_key(
+        &self,
+        account_id: i64,
+        key_id: i64,
+    ) -> sqlx::Result<Option<ApiKeyInfo>> {
         let sql = format!(
             "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL
              RETURNING {KEY_COLUMNS}"
         );
         with_pool!(self, |pool| {
-            sqlx::query_as(&sql).bind(now_ms()).bind(key_id).bind(account_id).fetch_optional(pool).await
+            sqlx::query_as(&sql)
+                .bind(now_ms())
+                .bind(key_id)
+                .bind(account_id)
+                .fetch_optional(pool)
+                .await
         })
     }
 
     /// The account id and key id of an active key with this hash under this client_id.
-    pub async fn active_key_by_hash(&self, client_id: &str, key_hash: &str) -> sqlx::Result<Option<(i64, i64)>> {
+    pub async fn active_key_by_hash(
+        &self,
+        client_id: &str,
+        key_hash: &str,
+    ) -> sqlx::Result<Option<(i64, i64)>> {
         with_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT a.id, k.id FROM api_keys k JOIN accounts a ON a.id = k.account_id

@@ -29,7 +29,11 @@ impl Db {
     }
 
     /// The newest `limit` audit entries of an account.
-    pub async fn audit_of_account(&self, account_id: i64, limit: i64) -> sqlx::Result<Vec<AuditEntry>> {
+    pub async fn audit_of_account(
+        &self,
+        account_id: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<AuditEntry>> {
         with_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT id, actor_email, action, detail, at FROM audit_events WHERE account_id = $1

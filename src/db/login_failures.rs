@@ -14,7 +14,12 @@ impl Db {
     }
 
     /// Failed logins since `since` (ms) for this email and for this IP, and the oldest of them.
-    pub async fn login_failures_since(&self, email: &str, ip: &str, since: i64) -> sqlx::Result<(i64, i64, Option<i64>)> {
+    pub async fn login_failures_since(
+        &self,
+        email: &str,
+        ip: &str,
+        since: i64,
+    ) -> sqlx::Result<(i64, i64, Option<i64>)> {
         with_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT
@@ -33,14 +38,22 @@ impl Db {
     /// A successful login clears that email's failures.
     pub async fn clear_login_failures(&self, email: &str) -> sqlx::Result<()> {
         with_pool!(self, |pool| {
-            sqlx::query("DELETE FROM login_failures WHERE email = $1").bind(email).execute(pool).await.map(drop)
+            sqlx::query("DELETE FROM login_failures WHERE email = $1")
+                .bind(email)
+                .execute(pool)
+                .await
+                .map(drop)
         })
     }
 
     /// Forgets failures older than `before` (run periodically).
     pub async fn prune_login_failures(&self, before: i64) -> sqlx::Result<()> {
         with_pool!(self, |pool| {
-            sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(before).execute(pool).await.map(drop)
+            sqlx::query("DELETE FROM login_failures WHERE at < $1")
+                .bind(before)
+                .execute(pool)
+                .await
+                .map(drop)
         })
     }
 }

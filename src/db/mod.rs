@@ -68,7 +68,9 @@ impl Db {
                 .context("cannot connect to PostgreSQL")?;
             Ok(Db::Postgres(pool))
         } else {
-            anyhow::bail!("MAILROOM_DATABASE_URL must start with sqlite:// or postgres:// (got {url:?})")
+            anyhow::bail!(
+                "MAILROOM_DATABASE_URL must start with sqlite:// or postgres:// (got {url:?})"
+            )
         }
     }
 
@@ -83,7 +85,10 @@ impl Db {
 
     /// True when the database answers a trivial query (for `/readyz`).
     pub async fn is_ready(&self) -> bool {
-        with_pool!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.is_ok())
+        with_pool!(self, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .is_ok())
     }
 
     pub async fn close(&self) {
@@ -93,12 +98,16 @@ impl Db {
 
 /// True when `e` is a unique-constraint violation (e.g. a duplicate email).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
-    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation())
 }
 
 /// `LIKE` pattern that matches `text` anywhere, with the wildcards in `text` escaped (`ESCAPE '\'`).
 pub fn contains_pattern(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{}%", escaped.to_lowercase())
 }
 

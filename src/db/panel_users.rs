@@ -40,7 +40,11 @@ impl Db {
     }
 
     pub async fn count_panel_users(&self) -> sqlx::Result<i64> {
-        with_pool!(self, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM panel_users").fetch_one(pool).await)
+        with_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM panel_users"
+        )
+        .fetch_one(pool)
+        .await)
     }
 
     pub async fn credentials_by_email(&self, email: &str) -> sqlx::Result<Option<Credentials>> {
@@ -56,7 +60,10 @@ impl Db {
 
     pub async fn panel_user(&self, id: i64) -> sqlx::Result<Option<PanelUserInfo>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM panel_users WHERE id = $1");
-        with_pool!(self, |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+        with_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await)
     }
 
     pub async fn record_login(&self, id: i64) -> sqlx::Result<()> {
@@ -72,18 +79,31 @@ impl Db {
 
     /// Staff logins (CSM and support), oldest first.
     pub async fn staff_users(&self) -> sqlx::Result<Vec<PanelUserInfo>> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM panel_users WHERE role IN ('csm', 'support') ORDER BY id");
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM panel_users WHERE role IN ('csm', 'support') ORDER BY id"
+        );
         with_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await)
     }
 
-    pub async fn client_users_of_account(&self, account_id: i64) -> sqlx::Result<Vec<PanelUserInfo>> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM panel_users WHERE account_id = $1 ORDER BY id");
-        with_pool!(self, |pool| sqlx::query_as(&sql).bind(account_id).fetch_all(pool).await)
+    pub async fn client_users_of_account(
+        &self,
+        account_id: i64,
+    ) -> sqlx::Result<Vec<PanelUserInfo>> {
+        let sql =
+            format!("SELECT {USER_COLUMNS} FROM panel_users WHERE account_id = $1 ORDER BY id");
+        with_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(account_id)
+            .fetch_all(pool)
+            .await)
     }
 
     /// Disables or re-enables a login. Never disables the last active CSM: the check and the change are one
     /// statement. Returns the updated login, or `None` when nothing changed.
-    pub async fn set_panel_user_disabled(&self, id: i64, disabled: bool) -> sqlx::Result<Option<PanelUserInfo>> {
+    pub async fn set_panel_user_disabled(
+        &self,
+        id: i64,
+        disabled: bool,
+    ) -> sqlx::Result<Option<PanelUserInfo>> {
         let sql = format!(
             "UPDATE panel_users SET disabled_at = $1 WHERE id = $2 AND ($3 = 0 OR role <> 'csm'
                OR (SELECT COUNT(*) FROM panel_users c WHERE c.role = 'csm' AND c.disabled_at IS NULL AND c.id <> $2) > 0)
@@ -91,7 +111,12 @@ impl Db {
         );
         let at = disabled.then(now_ms);
         with_pool!(self, |pool| {
-            sqlx::query_as(&sql).bind(at).bind(id).bind(i64::from(disabled)).fetch_optional(pool).await
+            sqlx::query_as(&sql)
+                .bind(at)
+                .bind(id)
+                .bind(i64::from(disabled))
+                .fetch_optional(pool)
+                .await
         })
     }
 }

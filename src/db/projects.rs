@@ -1,7 +1,8 @@
 use super::{Db, now_ms, with_pool};
 use crate::model::ProjectInfo;
 
-const PROJECT_SELECT: &str = "SELECT p.id, p.account_id, a.name AS account_name, p.name, p.webhook_url, p.created_at
+const PROJECT_SELECT: &str =
+    "SELECT p.id, p.account_id, a.name AS account_name, p.name, p.webhook_url, p.created_at
     FROM projects p JOIN accounts a ON a.id = p.account_id";
 
 impl Db {
@@ -18,20 +19,36 @@ impl Db {
 
     pub async fn project(&self, id: i64) -> sqlx::Result<Option<ProjectInfo>> {
         let sql = format!("{PROJECT_SELECT} WHERE p.id = $1");
-        with_pool!(self, |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+        with_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await)
     }
 
     pub async fn projects_of_account(&self, account_id: i64) -> sqlx::Result<Vec<ProjectInfo>> {
         let sql = format!("{PROJECT_SELECT} WHERE p.account_id = $1 ORDER BY p.name, p.id");
-        with_pool!(self, |pool| sqlx::query_as(&sql).bind(account_id).fetch_all(pool).await)
+        with_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(account_id)
+            .fetch_all(pool)
+            .await)
     }
 
     /// All projects, for staff, newest first, with the total count.
-    pub async fn all_projects(&self, limit: i64, offset: i64) -> sqlx::Result<(Vec<ProjectInfo>, i64)> {
+    pub async fn all_projects(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> sqlx::Result<(Vec<ProjectInfo>, i64)> {
         let sql = format!("{PROJECT_SELECT} ORDER BY p.id DESC LIMIT $1 OFFSET $2");
         with_pool!(self, |pool| {
-            let items = sqlx::query_as(&sql).bind(limit).bind(offset).fetch_all(pool).await?;
-            let total = sqlx::query_scalar("SELECT COUNT(*) FROM projects").fetch_one(pool).await?;
+            let items = sqlx::query_as(&sql)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(pool)
+                .await?;
+            let total = sqlx::query_scalar("SELECT COUNT(*) FROM projects")
+                .fetch_one(pool)
+                .await?;
             Ok((items, total))
         })
     }

@@ -31,7 +31,8 @@ fn expiry_ms(record: &Record) -> i64 {
 #[async_trait]
 impl session_store::SessionStore for SessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         // Ids are 128 random bits; on the (theoretical) collision, draw a new one.
         loop {
             let inserted = with_pool!(&self.db, |pool| {
@@ -54,7 +55,8 @@ impl session_store::SessionStore for SessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         with_pool!(&self.db, |pool| {
             sqlx::query(
                 "INSERT INTO sessions (id, data, expiry_date) VALUES ($1, $2, $3)
@@ -72,23 +74,36 @@ impl session_store::SessionStore for SessionStore {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let row: Option<(String, i64)> = with_pool!(&self.db, |pool| {
-            sqlx::query_as("SELECT data, expiry_date FROM sessions WHERE id = $1 AND expiry_date > $2")
-                .bind(id.to_string())
-                .bind(now_ms())
-                .fetch_optional(pool)
-                .await
-                .map_err(backend)?
+            sqlx::query_as(
+                "SELECT data, expiry_date FROM sessions WHERE id = $1 AND expiry_date > $2",
+            )
+            .bind(id.to_string())
+            .bind(now_ms())
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
         });
-        let Some((data, expiry)) = row else { return Ok(None) };
-        let data = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let Some((data, expiry)) = row else {
+            return Ok(None);
+        };
+        let data =
+            serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         let expiry_date = OffsetDateTime::from_unix_timestamp_nanos(i128::from(expiry) * 1_000_000)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        Ok(Some(Record { id: *id, data, expiry_date }))
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         with_pool!(&self.db, |pool| {
-            sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.to_string()).execute(pool).await.map_err(backend)?;
+            sqlx::query("DELETE FROM sessions WHERE id = $1")
+                .bind(id.to_string())
+                .execute(pool)
+                .await
+                .map_err(backend)?;
         });
         Ok(())
     }
@@ -98,7 +113,11 @@ impl session_store::SessionStore for SessionStore {
 impl ExpiredDeletion for SessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
         with_pool!(&self.db, |pool| {
-            sqlx::query("DELETE FROM sessions WHERE expiry_date <= $1").bind(now_ms()).execute(pool).await.map_err(backend)?;
+            sqlx::query("DELETE FROM sessions WHERE expiry_date <= $1")
+                .bind(now_ms())
+                .execute(pool)
+                .await
+                .map_err(backend)?;
         });
         Ok(())
     }

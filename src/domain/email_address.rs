@@ -46,10 +46,25 @@ mod tests {
 
     #[test]
     fn rejects_invalid_addresses() {
-        for bad in ["", "   ", "anna", "anna@", "@example.com", "anna@example", "a b@example.com", "anna@example."] {
-            assert!(EmailAddress::parse("email", bad).is_err(), "{bad:?} must be refused");
+        for bad in [
+            "",
+            "   ",
+            "anna",
+            "anna@",
+            "@example.com",
+            "anna@example",
+            "a b@example.com",
+            "anna@example.",
+        ] {
+            assert!(
+                EmailAddress::parse("email", bad).is_err(),
+                "{bad:?} must be refused"
+            );
         }
         let long = format!("{}@example.com", "a".repeat(250));
-        assert_eq!(EmailAddress::parse("email", &long).unwrap_err().message, "is too long (254 characters at most)");
+        assert_eq!(
+            EmailAddress::parse("email", &long).unwrap_err().message,
+            "is too long (254 characters at most)"
+        );
     }
 }

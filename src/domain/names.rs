@@ -1,13 +1,21 @@
 use super::Invalid;
 
 /// Trims a free-text name and checks its length and characters; shared by the name newtypes below.
-fn parse_text(field: &'static str, input: &str, required: bool, max: usize) -> Result<String, Invalid> {
+fn parse_text(
+    field: &'static str,
+    input: &str,
+    required: bool,
+    max: usize,
+) -> Result<String, Invalid> {
     let text = input.trim();
     if required && text.is_empty() {
         return Err(Invalid::new(field, "is required"));
     }
     if text.chars().count() > max {
-        return Err(Invalid::new(field, format!("is too long ({max} characters at most)")));
+        return Err(Invalid::new(
+            field,
+            format!("is too long ({max} characters at most)"),
+        ));
     }
     if text.chars().any(char::is_control) {
         return Err(Invalid::new(field, "must not contain control characters"));
@@ -52,8 +60,14 @@ mod tests {
 
     #[test]
     fn trims_and_limits_names() {
-        assert_eq!(AccountName::parse("name", "  Acme Ltd ").unwrap().as_str(), "Acme Ltd");
-        assert_eq!(AccountName::parse("name", "  ").unwrap_err().message, "is required");
+        assert_eq!(
+            AccountName::parse("name", "  Acme Ltd ").unwrap().as_str(),
+            "Acme Ltd"
+        );
+        assert_eq!(
+            AccountName::parse("name", "  ").unwrap_err().message,
+            "is required"
+        );
         assert!(AccountName::parse("name", &"x".repeat(121)).is_err());
         assert!(ProjectName::parse("name", "bad\u{7}name").is_err());
         assert_eq!(KeyLabel::parse("label", "").unwrap().as_str(), "");

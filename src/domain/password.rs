@@ -10,7 +10,10 @@ impl Password {
     pub fn parse(field: &'static str, input: &str) -> Result<Self, Invalid> {
         let count = input.chars().count();
         if count < Self::MIN_CHARS {
-            return Err(Invalid::new(field, format!("must be at least {} characters", Self::MIN_CHARS)));
+            return Err(Invalid::new(
+                field,
+                format!("must be at least {} characters", Self::MIN_CHARS),
+            ));
         }
         if count > 1024 {
             return Err(Invalid::new(field, "is too long (1024 characters at most)"));

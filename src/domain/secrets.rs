@@ -5,7 +5,11 @@ use sha2::Sha256;
 
 /// Random alphanumeric text from the operating system's CSPRNG.
 pub fn random_token(len: usize) -> String {
-    rand::rngs::OsRng.sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::rngs::OsRng
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 /// The public identifier of an account: `cl_` and 20 random lower-case letters and digits (~103 bits).
@@ -50,7 +54,8 @@ impl ApiKey {
     /// HMAC-SHA256 under the server's secret key, hex-encoded. Keys are high-entropy, so a fast keyed hash
     /// is right (argon2 is for passwords); the secret key makes a stolen table useless on its own.
     pub fn hash(&self, secret_key: &[u8]) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret_key).expect("HMAC takes keys of any length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(secret_key).expect("HMAC takes keys of any length");
         mac.update(self.0.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -71,7 +76,11 @@ mod tests {
         let (a, b) = (ClientId::generate(), ClientId::generate());
         assert_ne!(a, b);
         assert_eq!(a.as_str().len(), 23);
-        assert!(a.as_str()[3..].chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(
+            a.as_str()[3..]
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        );
     }
 
     #[test]

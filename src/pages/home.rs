@@ -7,6 +7,10 @@ use crate::model::SessionUser;
 #[component]
 pub fn HomeRedirect() -> impl IntoView {
     let user = expect_context::<SessionUser>();
-    let path = if user.role.is_staff() { "/accounts" } else { "/projects" };
+    let path = if user.role.is_staff() {
+        "/accounts"
+    } else {
+        "/projects"
+    };
     view! { <Redirect path=path /> }
 }

@@ -17,7 +17,13 @@ pub fn ProjectsPage() -> impl IntoView {
     let me = expect_context::<SessionUser>();
     let show_account = me.role.is_staff();
     let query = use_query_map();
-    let page = move || query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1));
+    let page = move || {
+        query.with(|q| {
+            q.get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(1)
+        })
+    };
     let projects = Resource::new(page, list_projects);
     view! {
         <Title text="Projects" />
@@ -83,7 +89,13 @@ fn ProjectsTable(items: Vec<ProjectInfo>, show_account: bool) -> impl IntoView {
 #[component]
 pub fn ProjectPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
+    let id = move || {
+        params.with(|p| {
+            p.get("id")
+                .and_then(|id| id.parse::<i64>().ok())
+                .unwrap_or(0)
+        })
+    };
     let project = Resource::new(id, get_project);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading project…"</p> }>

@@ -23,7 +23,10 @@ pub fn StaffPage() -> impl IntoView {
     }
     let add = ServerAction::<AddStaff>::new();
     let toggle = ServerAction::<SetLoginDisabled>::new();
-    let staff = Resource::new(move || (add.version().get(), toggle.version().get()), |_| list_staff());
+    let staff = Resource::new(
+        move || (add.version().get(), toggle.version().get()),
+        |_| list_staff(),
+    );
     view! {
         <Title text="Staff" />
         <div class="page-header">

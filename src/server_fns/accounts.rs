@@ -54,7 +54,8 @@ pub async fn issue_api_key(account_id: i64, label: String) -> Result<IssuedKey, 
     use super::ctx;
     ctx::respond(async move {
         let (state, actor) = ctx::actor().await?;
-        crate::services::api_keys::issue(&state.db, &state.secret_key, &actor, account_id, &label).await
+        crate::services::api_keys::issue(&state.db, &state.secret_key, &actor, account_id, &label)
+            .await
     })
     .await
 }
@@ -70,11 +71,18 @@ pub async fn revoke_api_key(account_id: i64, key_id: i64) -> Result<(), AppError
 }
 
 #[server(endpoint = "add_client_user")]
-pub async fn add_client_user(account_id: i64, email: String, password: String) -> Result<PanelUserInfo, AppError> {
+pub async fn add_client_user(
+    account_id: i64,
+    email: String,
+    password: String,
+) -> Result<PanelUserInfo, AppError> {
     use super::ctx;
     ctx::respond(async move {
         let (state, actor) = ctx::actor().await?;
-        crate::services::panel_users::add_client_user(&state.db, &actor, account_id, &email, &password).await
+        crate::services::panel_users::add_client_user(
+            &state.db, &actor, account_id, &email, &password,
+        )
+        .await
     })
     .await
 }

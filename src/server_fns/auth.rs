@@ -13,7 +13,10 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
         let session = ctx::session().await?;
         // A new session id at sign-in defeats session fixation.
         session.cycle_id().await.map_err(|_| AppError::Internal)?;
-        session.insert(ctx::USER_ID_KEY, user.id).await.map_err(|_| AppError::Internal)?;
+        session
+            .insert(ctx::USER_ID_KEY, user.id)
+            .await
+            .map_err(|_| AppError::Internal)?;
         leptos_axum::redirect("/");
         Ok(())
     })

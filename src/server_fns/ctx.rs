@@ -13,11 +13,14 @@ fn internal(what: &str, e: impl std::fmt::Display) -> AppError {
 }
 
 pub fn state() -> Result<AppState, AppError> {
-    use_context::<AppState>().ok_or_else(|| internal("missing state", "AppState is not in the context"))
+    use_context::<AppState>()
+        .ok_or_else(|| internal("missing state", "AppState is not in the context"))
 }
 
 pub async fn session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>().await.map_err(|e| internal("no session layer", e))
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| internal("no session layer", e))
 }
 
 /// The IP address of the peer, for throttling.
@@ -31,7 +34,10 @@ pub async fn client_ip() -> String {
 /// The signed-in user, if the session has one that still exists and is enabled.
 pub async fn session_user(state: &AppState) -> Result<Option<SessionUser>, AppError> {
     let session = session().await?;
-    let id = session.get::<i64>(USER_ID_KEY).await.map_err(|e| internal("session read failed", e))?;
+    let id = session
+        .get::<i64>(USER_ID_KEY)
+        .await
+        .map_err(|e| internal("session read failed", e))?;
     match id {
         Some(id) => crate::services::auth::session_user(&state.db, id).await,
         None => Ok(None),
@@ -41,7 +47,9 @@ pub async fn session_user(state: &AppState) -> Result<Option<SessionUser>, AppEr
 /// The state and the signed-in actor; `Unauthenticated` when nobody is signed in.
 pub async fn actor() -> Result<(AppState, Actor), AppError> {
     let state = state()?;
-    let user = session_user(&state).await?.ok_or(AppError::Unauthenticated)?;
+    let user = session_user(&state)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     Ok((state, Actor::Panel(user)))
 }
 

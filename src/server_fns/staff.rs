@@ -14,13 +14,19 @@ pub async fn list_staff() -> Result<Vec<PanelUserInfo>, AppError> {
 
 /// Adds a CSM or support login (`role` is `csm` or `support`).
 #[server(endpoint = "add_staff")]
-pub async fn add_staff(email: String, role: String, password: String) -> Result<PanelUserInfo, AppError> {
+pub async fn add_staff(
+    email: String,
+    role: String,
+    password: String,
+) -> Result<PanelUserInfo, AppError> {
     use super::ctx;
     use crate::domain::Role;
     ctx::respond(async move {
         let (state, actor) = ctx::actor().await?;
-        let role = Role::parse(&role)
-            .ok_or_else(|| AppError::Invalid { field: "role".into(), message: "must be CSM or support".into() })?;
+        let role = Role::parse(&role).ok_or_else(|| AppError::Invalid {
+            field: "role".into(),
+            message: "must be CSM or support".into(),
+        })?;
         crate::services::panel_users::add_staff(&state.db, &actor, &email, role, &password).await
     })
     .await

@@ -15,11 +15,23 @@ pub async fn create(db: &Db, actor: &Actor, name: &str) -> Result<Account, AppEr
     let name = AccountName::parse("name", name)?;
     // A clash of 103-bit random ids is practically impossible; retrying keeps it impossible.
     for _ in 0..3 {
-        match db.insert_account(name.as_str(), ClientId::generate().as_str()).await {
+        match db
+            .insert_account(name.as_str(), ClientId::generate().as_str())
+            .await
+        {
             Ok(account) => {
-                let detail = format!("Created account \"{}\" with client_id {}", account.name, account.client_id);
-                db.insert_audit(Some(account.id), actor.user_id(), actor.audit_name(), "account.created", &detail)
-                    .await?;
+                let detail = format!(
+                    "Created account \"{}\" with client_id {}",
+                    account.name, account.client_id
+                );
+                db.insert_audit(
+                    Some(account.id),
+                    actor.user_id(),
+                    actor.audit_name(),
+                    "account.created",
+                    &detail,
+                )
+                .await?;
                 return Ok(account);
             }
             Err(e) if is_unique_violation(&e) => continue,
@@ -29,12 +41,24 @@ pub async fn create(db: &Db, actor: &Actor, name: &str) -> Result<Account, AppEr
     Err(anyhow::anyhow!("could not generate a unique client_id").into())
 }
 
-pub async fn search(db: &Db, actor: &Actor, search: &str, page: u32) -> Result<Page<AccountSummary>, AppError> {
+pub async fn search(
+    db: &Db,
+    actor: &Actor,
+    search: &str,
+    page: u32,
+) -> Result<Page<AccountSummary>, AppError> {
     actor.require_staff()?;
     let page = page.max(1);
     let offset = i64::from(page - 1) * i64::from(PER_PAGE);
-    let (items, total) = db.search_accounts(search.trim(), i64::from(PER_PAGE), offset).await?;
-    Ok(Page { items, page, per_page: PER_PAGE, total })
+    let (items, total) = db
+        .search_accounts(search.trim(), i64::from(PER_PAGE), offset)
+        .await?;
+    Ok(Page {
+        items,
+        page,
+        per_page: PER_PAGE,
+        total,
+    })
 }
 
 /// An account with everything its page shows.
@@ -51,18 +75,35 @@ pub async fn page(db: &Db, actor: &Actor, account_id: i64) -> Result<AccountDeta
 }
 
 /// Suspends (API calls then get 403) or reactivates an account.
-pub async fn set_suspended(db: &Db, actor: &Actor, account_id: i64, suspended: bool) -> Result<(), AppError> {
+pub async fn set_suspended(
+    db: &Db,
+    actor: &Actor,
+    account_id: i64,
+    suspended: bool,
+) -> Result<(), AppError> {
     actor.require_csm()?;
     if !db.set_account_suspended(account_id, suspended).await? {
         return Err(AppError::NotFound);
     }
-    let (action, detail) =
-        if suspended { ("account.suspended", "Suspended the account") } else { ("account.reactivated", "Reactivated the account") };
-    db.insert_audit(Some(account_id), actor.user_id(), actor.audit_name(), action, detail).await?;
+    let (action, detail) = if suspended {
+        ("account.suspended", "Suspended the account")
+    } else {
+        ("account.reactivated", "Reactivated the account")
+    };
+    db.insert_audit(
+        Some(account_id),
+        actor.user_id(),
+        actor.audit_name(),
+        action,
+        detail,
+    )
+    .await?;
     Ok(())
 }
 
 /// Finds an account by its public client_id (for the CLI).
 pub async fn by_client_id(db: &Db, client_id: &str) -> Result<Account, AppError> {
-    db.account_by_client_id(client_id.trim()).await?.ok_or(AppError::NotFound)
+    db.account_by_client_id(client_id.trim())
+        .await?
+        .ok_or(AppError::NotFound)
 }

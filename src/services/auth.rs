@@ -15,16 +15,29 @@ pub const MAX_FAILURES_PER_EMAIL: i64 = 5;
 pub const MAX_FAILURES_PER_IP: i64 = 30;
 
 /// Checks the email and password; on success returns the user to put in the session.
-pub async fn login(db: &Db, email: &str, password: &str, ip: &str) -> Result<SessionUser, AppError> {
+pub async fn login(
+    db: &Db,
+    email: &str,
+    password: &str,
+    ip: &str,
+) -> Result<SessionUser, AppError> {
     let email = email.trim().to_lowercase();
     if email.is_empty() {
-        return Err(AppError::Invalid { field: "email".into(), message: "is required".into() });
+        return Err(AppError::Invalid {
+            field: "email".into(),
+            message: "is required".into(),
+        });
     }
     if password.is_empty() {
-        return Err(AppError::Invalid { field: "password".into(), message: "is required".into() });
+        return Err(AppError::Invalid {
+            field: "password".into(),
+            message: "is required".into(),
+        });
     }
     let now = now_ms();
-    let (by_email, by_ip, oldest) = db.login_failures_since(&email, ip, now - THROTTLE_WINDOW_MS).await?;
+    let (by_email, by_ip, oldest) = db
+        .login_failures_since(&email, ip, now - THROTTLE_WINDOW_MS)
+        .await?;
     if by_email >= MAX_FAILURES_PER_EMAIL || by_ip >= MAX_FAILURES_PER_IP {
         let retry_ms = oldest.unwrap_or(now) + THROTTLE_WINDOW_MS - now;
         let minutes = (retry_ms.max(0) + 59_999) / 60_000;
@@ -46,20 +59,37 @@ pub async fn login(db: &Db, email: &str, password: &str, ip: &str) -> Result<Ses
         }
     };
     if user.disabled_at.is_some() {
-        return Err(AppError::Conflict("This login has been disabled. Please contact your CSM.".into()));
+        return Err(AppError::Conflict(
+            "This login has been disabled. Please contact your CSM.".into(),
+        ));
     }
-    let role = Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("unknown role {:?}", user.role))?;
+    let role =
+        Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("unknown role {:?}", user.role))?;
     db.clear_login_failures(&email).await?;
     db.record_login(user.id).await?;
-    Ok(SessionUser { id: user.id, email: user.email, role, account_id: user.account_id })
+    Ok(SessionUser {
+        id: user.id,
+        email: user.email,
+        role,
+        account_id: user.account_id,
+    })
 }
 
 /// The user behind a session's user id, if that login still exists and is enabled.
 pub async fn session_user(db: &Db, user_id: i64) -> Result<Option<SessionUser>, AppError> {
-    let Some(user) = db.panel_user(user_id).await? else { return Ok(None) };
+    let Some(user) = db.panel_user(user_id).await? else {
+        return Ok(None);
+    };
     if user.disabled_at.is_some() {
         return Ok(None);
     }
-    let Some(role) = Role::parse(&user.role) else { return Ok(None) };
-    Ok(Some(SessionUser { id: user.id, email: user.email, role, account_id: user.account_id }))
+    let Some(role) = Role::parse(&user.role) else {
+        return Ok(None);
+    };
+    Ok(Some(SessionUser {
+        id: user.id,
+        email: user.email,
+        role,
+        account_id: user.account_id,
+    }))
 }

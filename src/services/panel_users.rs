@@ -7,14 +7,28 @@ use crate::{
     services::{Actor, passwords},
 };
 
-async fn insert(db: &Db, email: &str, password: &str, role: Role, account_id: Option<i64>) -> Result<PanelUserInfo, AppError> {
+async fn insert(
+    db: &Db,
+    email: &str,
+    password: &str,
+    role: Role,
+    account_id: Option<i64>,
+) -> Result<PanelUserInfo, AppError> {
     let email = EmailAddress::parse("email", email)?;
     let password = Password::parse("password", password)?;
     let hash = passwords::hash(&password).await?;
-    let user = NewPanelUser { email: email.as_str(), password_hash: &hash, role: role.as_str(), account_id };
+    let user = NewPanelUser {
+        email: email.as_str(),
+        password_hash: &hash,
+        role: role.as_str(),
+        account_id,
+    };
     db.insert_panel_user(user).await.map_err(|e| {
         if is_unique_violation(&e) {
-            AppError::Invalid { field: "email".into(), message: "is already used by another login".into() }
+            AppError::Invalid {
+                field: "email".into(),
+                message: "is already used by another login".into(),
+            }
         } else {
             e.into()
         }
@@ -26,36 +40,83 @@ pub async fn staff(db: &Db, actor: &Actor) -> Result<Vec<PanelUserInfo>, AppErro
     Ok(db.staff_users().await?)
 }
 
-pub async fn add_staff(db: &Db, actor: &Actor, email: &str, role: Role, password: &str) -> Result<PanelUserInfo, AppError> {
+pub async fn add_staff(
+    db: &Db,
+    actor: &Actor,
+    email: &str,
+    role: Role,
+    password: &str,
+) -> Result<PanelUserInfo, AppError> {
     actor.require_csm()?;
     if !role.is_staff() {
-        return Err(AppError::Invalid { field: "role".into(), message: "must be CSM or support".into() });
+        return Err(AppError::Invalid {
+            field: "role".into(),
+            message: "must be CSM or support".into(),
+        });
     }
     let user = insert(db, email, password, role, None).await?;
     let detail = format!("Added {} login {}", role.label(), user.email);
-    db.insert_audit(None, actor.user_id(), actor.audit_name(), "staff.added", &detail).await?;
+    db.insert_audit(
+        None,
+        actor.user_id(),
+        actor.audit_name(),
+        "staff.added",
+        &detail,
+    )
+    .await?;
     Ok(user)
 }
 
-pub async fn add_client_user(db: &Db, actor: &Actor, account_id: i64, email: &str, password: &str) -> Result<PanelUserInfo, AppError> {
+pub async fn add_client_user(
+    db: &Db,
+    actor: &Actor,
+    account_id: i64,
+    email: &str,
+    password: &str,
+) -> Result<PanelUserInfo, AppError> {
     actor.require_csm()?;
     db.account(account_id).await?.ok_or(AppError::NotFound)?;
     let user = insert(db, email, password, Role::Client, Some(account_id)).await?;
     let detail = format!("Added client login {}", user.email);
-    db.insert_audit(Some(account_id), actor.user_id(), actor.audit_name(), "login.added", &detail).await?;
+    db.insert_audit(
+        Some(account_id),
+        actor.user_id(),
+        actor.audit_name(),
+        "login.added",
+        &detail,
+    )
+    .await?;
     Ok(user)
 }
 
 /// Disables or re-enables any login. The last active CSM cannot be disabled.
-pub async fn set_disabled(db: &Db, actor: &Actor, user_id: i64, disabled: bool) -> Result<PanelUserInfo, AppError> {
+pub async fn set_disabled(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    disabled: bool,
+) -> Result<PanelUserInfo, AppError> {
     actor.require_csm()?;
     let target = db.panel_user(user_id).await?.ok_or(AppError::NotFound)?;
     let Some(user) = db.set_panel_user_disabled(user_id, disabled).await? else {
-        return Err(AppError::Conflict("The last active CSM cannot be disabled.".into()));
+        return Err(AppError::Conflict(
+            "The last active CSM cannot be disabled.".into(),
+        ));
     };
-    let (action, verb) = if disabled { ("login.disabled", "Disabled") } else { ("login.enabled", "Enabled") };
+    let (action, verb) = if disabled {
+        ("login.disabled", "Disabled")
+    } else {
+        ("login.enabled", "Enabled")
+    };
     let detail = format!("{verb} login {}", target.email);
-    db.insert_audit(target.account_id, actor.user_id(), actor.audit_name(), action, &detail).await?;
+    db.insert_audit(
+        target.account_id,
+        actor.user_id(),
+        actor.audit_name(),
+        action,
+        &detail,
+    )
+    .await?;
     Ok(user)
 }
 
@@ -70,7 +131,11 @@ pub enum Bootstrap {
 }
 
 /// On an empty database, creates the first CSM login.
-pub async fn bootstrap_admin(db: &Db, email: Option<&str>, password: Option<&str>) -> Result<Bootstrap, AppError> {
+pub async fn bootstrap_admin(
+    db: &Db,
+    email: Option<&str>,
+    password: Option<&str>,
+) -> Result<Bootstrap, AppError> {
     if db.count_panel_users().await? > 0 {
         return Ok(Bootstrap::NotNeeded);
     }
@@ -81,7 +146,10 @@ pub async fn bootstrap_admin(db: &Db, email: Option<&str>, password: Option<&str
     };
     let user = insert(db, email, &password, Role::Csm, None).await?;
     Ok(if generated {
-        Bootstrap::CreatedWithPassword { email: user.email, password }
+        Bootstrap::CreatedWithPassword {
+            email: user.email,
+            password,
+        }
     } else {
         Bootstrap::Created { email: user.email }
     })

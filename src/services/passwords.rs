@@ -25,7 +25,9 @@ fn hash_blocking(password: &str) -> anyhow::Result<String> {
 /// The PHC string of an argon2id hash of `password` (default parameters: 19 MiB, 2 passes).
 pub async fn hash(password: &Password) -> anyhow::Result<String> {
     let password = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || hash_blocking(&password)).await.context("hashing task failed")?
+    tokio::task::spawn_blocking(move || hash_blocking(&password))
+        .await
+        .context("hashing task failed")?
 }
 
 /// Checks `password` against `stored` (or against a dummy hash when there is no stored hash).
@@ -34,8 +36,12 @@ pub async fn verify(password: &str, stored: Option<String>) -> anyhow::Result<bo
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| DUMMY_HASH.clone());
-        let parsed = PasswordHash::new(&phc).map_err(|e| anyhow::anyhow!("stored hash is invalid: {e}"))?;
-        Ok(known && Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        let parsed =
+            PasswordHash::new(&phc).map_err(|e| anyhow::anyhow!("stored hash is invalid: {e}"))?;
+        Ok(known
+            && Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok())
     })
     .await
     .context("verification task failed")?
@@ -51,7 +57,11 @@ mod tests {
         let (a, b) = (hash(&pw).await.unwrap(), hash(&pw).await.unwrap());
         assert!(a.starts_with("$argon2id$"));
         assert_ne!(a, b);
-        assert!(verify("correct horse battery", Some(a.clone())).await.unwrap());
+        assert!(
+            verify("correct horse battery", Some(a.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!verify("wrong horse battery", Some(a)).await.unwrap());
         assert!(!verify("mailroom dummy password", None).await.unwrap());
     }

@@ -9,13 +9,25 @@ use crate::{
 
 pub const PER_PAGE: u32 = 50;
 
-pub async fn create(db: &Db, actor: &Actor, account_id: i64, name: &str) -> Result<ProjectInfo, AppError> {
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    account_id: i64,
+    name: &str,
+) -> Result<ProjectInfo, AppError> {
     actor.require_csm()?;
     let name = ProjectName::parse("name", name)?;
     db.account(account_id).await?.ok_or(AppError::NotFound)?;
     let id = db.insert_project(account_id, name.as_str()).await?;
     let detail = format!("Created project \"{}\" (id {id})", name.as_str());
-    db.insert_audit(Some(account_id), actor.user_id(), actor.audit_name(), "project.created", &detail).await?;
+    db.insert_audit(
+        Some(account_id),
+        actor.user_id(),
+        actor.audit_name(),
+        "project.created",
+        &detail,
+    )
+    .await?;
     db.project(id).await?.ok_or(AppError::Internal)
 }
 
@@ -28,12 +40,22 @@ pub async fn visible(db: &Db, actor: &Actor, page: u32) -> Result<Page<ProjectIn
         let account_id = user.account_id.ok_or(AppError::Forbidden)?;
         let items = db.projects_of_account(account_id).await?;
         let total = items.len() as i64;
-        return Ok(Page { items, page: 1, per_page: total.max(1) as u32, total });
+        return Ok(Page {
+            items,
+            page: 1,
+            per_page: total.max(1) as u32,
+            total,
+        });
     }
     actor.require_staff()?;
     let offset = i64::from(page - 1) * i64::from(PER_PAGE);
     let (items, total) = db.all_projects(i64::from(PER_PAGE), offset).await?;
-    Ok(Page { items, page, per_page: PER_PAGE, total })
+    Ok(Page {
+        items,
+        page,
+        per_page: PER_PAGE,
+        total,
+    })
 }
 
 pub async fn get(db: &Db, actor: &Actor, project_id: i64) -> Result<ProjectInfo, AppError> {

@@ -5,9 +5,15 @@ use leptos_router::{components::A, hooks::use_params_map};
 use crate::{
     components::{ConfirmAction, CopyButton, Field, FormError, SaveNote, StatusBadge, field_error},
     domain::Role,
-    model::{AccountDetails, ApiKeyInfo, AuditEntry, PanelUserInfo, ProjectInfo, SessionUser, format_time},
+    model::{
+        AccountDetails, ApiKeyInfo, AuditEntry, PanelUserInfo, ProjectInfo, SessionUser,
+        format_time,
+    },
     server_fns::{
-        accounts::{AddClientUser, CreateProject, IssueApiKey, RevokeApiKey, SetAccountSuspended, get_account},
+        accounts::{
+            AddClientUser, CreateProject, IssueApiKey, RevokeApiKey, SetAccountSuspended,
+            get_account,
+        },
         staff::SetLoginDisabled,
     },
 };
@@ -52,10 +58,19 @@ pub fn AccountPage() -> impl IntoView {
     let me = expect_context::<SessionUser>();
     let can_edit = me.role == Role::Csm;
     let params = use_params_map();
-    let account_id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
+    let account_id = move || {
+        params.with(|p| {
+            p.get("id")
+                .and_then(|id| id.parse::<i64>().ok())
+                .unwrap_or(0)
+        })
+    };
     let actions = Actions::new();
     provide_context(actions);
-    let data = Resource::new(move || (account_id(), actions.versions()), |(id, _)| get_account(id));
+    let data = Resource::new(
+        move || (account_id(), actions.versions()),
+        |(id, _)| get_account(id),
+    );
 
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading account…"</p> }>
@@ -149,7 +164,11 @@ fn SuspendControl(account_id: i64, suspended: bool) -> impl IntoView {
 fn ApiKeysSection(account_id: i64, keys: Vec<ApiKeyInfo>, can_edit: bool) -> impl IntoView {
     let actions = expect_context::<Actions>();
     let issue = actions.issue;
-    let issued = move || issue.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok().cloned()));
+    let issued = move || {
+        issue
+            .value()
+            .with(|v| v.as_ref().and_then(|r| r.as_ref().ok().cloned()))
+    };
     view! {
         <section class="card" aria-labelledby="keys-heading">
             <div class="card-header">
@@ -294,7 +313,12 @@ fn LoginsSection(account_id: i64, logins: Vec<PanelUserInfo>, can_edit: bool) ->
 
 /// Disable (with confirmation) or re-enable a login.
 #[component]
-pub fn LoginToggle(user_id: i64, email: String, disabled: bool, action: ServerAction<SetLoginDisabled>) -> impl IntoView {
+pub fn LoginToggle(
+    user_id: i64,
+    email: String,
+    disabled: bool,
+    action: ServerAction<SetLoginDisabled>,
+) -> impl IntoView {
     if disabled {
         view! {
             <ActionForm action=action>

@@ -17,7 +17,13 @@ pub fn AccountsPage() -> impl IntoView {
     let me = expect_context::<SessionUser>();
     let query = use_query_map();
     let search = move || query.with(|q| q.get("q").unwrap_or_default());
-    let page = move || query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1));
+    let page = move || {
+        query.with(|q| {
+            q.get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(1)
+        })
+    };
     let accounts = Resource::new(move || (search(), page()), |(q, p)| list_accounts(q, p));
 
     view! {
@@ -63,7 +69,9 @@ pub fn AccountsPage() -> impl IntoView {
 fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -129,5 +137,6 @@ fn AccountsTable(items: Vec<AccountSummary>, searched: bool) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-    }.into_any()
+    }
+    .into_any()
 }
