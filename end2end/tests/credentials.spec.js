@@ -29,7 +29,7 @@ test('a CSM issues an API key that is shown once, then revokes it', async ({ pag
   await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
   await expect(page.getByLabel('New API key')).toHaveCount(0);
   expect(await page.content()).not.toContain(key);
-  await expect(keys.getByText(`${key.slice(0, 11)}…`)).toBeVisible();
+  await expect(keys.getByText(`${key.slice(0, 11)}…`, { exact: true })).toBeVisible();
   await expect(keys.getByText('Active', { exact: true })).toBeVisible();
 
   // Revoking asks first.

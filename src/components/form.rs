@@ -16,6 +16,22 @@ where
     })
 }
 
+/// Clears the form after its action succeeded, so that the next entry starts empty.
+pub fn reset_on_success<S>(action: ServerAction<S>) -> NodeRef<leptos::html::Form>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        let succeeded = action.value().with(|v| matches!(v, Some(Ok(_))));
+        if succeeded && let Some(form) = form.get() {
+            form.reset();
+        }
+    });
+    form
+}
+
 /// A labelled input with its error message beside it (linked for screen readers).
 #[component]
 pub fn Field(

@@ -8,6 +8,6 @@ mod status;
 
 pub use confirm::ConfirmAction;
 pub use copy::CopyButton;
-pub use form::{Field, FormError, SaveNote, field_error};
+pub use form::{Field, FormError, SaveNote, field_error, reset_on_success};
 pub use pagination::Pagination;
 pub use status::StatusBadge;

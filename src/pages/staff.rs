@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    components::{Field, FormError, SaveNote, StatusBadge, field_error},
+    components::{Field, FormError, SaveNote, StatusBadge, field_error, reset_on_success},
     domain::Role,
     error::AppError,
     model::{SessionUser, format_time},
@@ -38,7 +38,7 @@ pub fn StaffPage() -> impl IntoView {
         </div>
         <section class="card" aria-labelledby="add-staff-heading">
             <h2 id="add-staff-heading">"Add a staff login"</h2>
-            <ActionForm action=add attr:class="inline-fields">
+            <ActionForm action=add node_ref=reset_on_success(add) attr:class="inline-fields">
                 <FormError action=add />
                 <SaveNote action=add message="Staff login added." />
                 <Field id="staff-email" name="email" label="Email" kind="email" required=true autocomplete="off"

@@ -3,7 +3,9 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::{
-    components::{ConfirmAction, CopyButton, Field, FormError, SaveNote, StatusBadge, field_error},
+    components::{
+        ConfirmAction, CopyButton, Field, FormError, SaveNote, StatusBadge, field_error, reset_on_success,
+    },
     domain::Role,
     model::{
         AccountDetails, ApiKeyInfo, AuditEntry, PanelUserInfo, ProjectInfo, SessionUser,
@@ -175,7 +177,7 @@ fn ApiKeysSection(account_id: i64, keys: Vec<ApiKeyInfo>, can_edit: bool) -> imp
                 <h2 id="keys-heading">"API keys"</h2>
             </div>
             {can_edit.then(|| view! {
-                <ActionForm action=issue attr:class="inline-fields">
+                <ActionForm action=issue node_ref=reset_on_success(issue) attr:class="inline-fields">
                     <FormError action=issue />
                     <input type="hidden" name="account_id" value=account_id />
                     <Field id="key-label" name="label" label="Label (optional)"
@@ -266,7 +268,7 @@ fn LoginsSection(account_id: i64, logins: Vec<PanelUserInfo>, can_edit: bool) ->
         <section class="card" aria-labelledby="logins-heading">
             <h2 id="logins-heading">"Client logins"</h2>
             {can_edit.then(|| view! {
-                <ActionForm action=add attr:class="stack">
+                <ActionForm action=add node_ref=reset_on_success(add) attr:class="stack">
                     <FormError action=add />
                     <SaveNote action=add message="Login added. Share the email and initial password with the client." />
                     <input type="hidden" name="account_id" value=account_id />
@@ -349,7 +351,7 @@ fn ProjectsSection(account_id: i64, projects: Vec<ProjectInfo>, can_edit: bool) 
         <section class="card" aria-labelledby="projects-heading">
             <h2 id="projects-heading">"Projects"</h2>
             {can_edit.then(|| view! {
-                <ActionForm action=create attr:class="inline-fields">
+                <ActionForm action=create node_ref=reset_on_success(create) attr:class="inline-fields">
                     <FormError action=create />
                     <input type="hidden" name="account_id" value=account_id />
                     <Field id="project-new-name" name="name" label="Project name" required=true
