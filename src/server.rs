@@ -19,6 +19,7 @@ use tower_sessions::{
 };
 
 use crate::{
+    api,
     app::{App, shell},
     config::Config,
     db::{Db, SessionStore, now_ms},
@@ -29,8 +30,8 @@ use crate::{
     state::AppState,
 };
 
-/// Largest request body accepted anywhere (the API contract's limit).
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Largest request body accepted by the panel (the API has the same limit, answered as problem+json).
+pub const MAX_BODY_BYTES: usize = crate::api::MAX_BODY_BYTES;
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "mailroom_session";
 
@@ -52,9 +53,8 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
     };
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
+    // The panel: pages, server functions and assets, with sessions and CSRF defence.
+    let panel = Router::new()
         .route(
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),
@@ -63,7 +63,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(same_origin_writes))
         .layer(sessions)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    panel
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .nest("/v1", api::router())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -83,9 +87,7 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
 /// CSRF defence for the panel: a state-changing request that a browser marks as coming from another site
 /// is refused. (Cookies are also `SameSite=Lax`.) Requests without these headers are not from a browser.
 async fn same_origin_writes(req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        || req.uri().path().starts_with("/v1/")
-    {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
     if is_cross_site(req.headers()) {
@@ -148,8 +150,18 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     AppState::new(db, config, options).await
 }
 
-/// Periodic housekeeping: expired sessions and old login failures.
+/// Periodic housekeeping: API keys' "last used", expired sessions and old login failures.
 fn spawn_housekeeping(state: &AppState) {
+    let (db, keys) = (state.db.clone(), state.key_cache.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            if let Err(e) = keys.flush_last_used(&db).await {
+                tracing::warn!(error = %e, "could not record API key use");
+            }
+        }
+    });
     let db = state.db.clone();
     tokio::spawn(async move {
         let store = SessionStore::new(db.clone());

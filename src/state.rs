@@ -4,7 +4,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::{config::Config, db::Db, domain::random_token};
+use crate::{config::Config, db::Db, domain::random_token, services::api_keys::KeyCache};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -13,6 +13,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Key of the keyed hashes (API keys) and of signed links.
     pub secret_key: Arc<[u8]>,
+    /// Recently checked API credentials.
+    pub key_cache: Arc<KeyCache>,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             config: Arc::new(config),
             leptos_options,
             secret_key,
+            key_cache: Arc::default(),
         })
     }
 }

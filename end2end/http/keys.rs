@@ -60,7 +60,7 @@ async fn issue_authenticate_and_revoke_a_key(backend: Backend) {
         api_keys::authenticate(app.db(), secret, &client_id, &key)
             .await
             .unwrap()
-            .map(|(a, _)| a),
+            .map(|owner| owner.account_id),
         Some(account_id)
     );
     assert_eq!(

@@ -4,6 +4,7 @@
 mod harness;
 
 mod accounts;
+mod api;
 mod auth;
 mod cli;
 mod keys;

@@ -11,7 +11,7 @@ use crate::{
     domain::Role,
     error::AppError,
     server,
-    services::{Actor, accounts, api_keys, panel_users, projects},
+    services::{Actor, accounts, api_keys, email_types, panel_users, projects},
     state,
 };
 
@@ -56,6 +56,30 @@ enum Command {
     Project {
         #[command(subcommand)]
         command: ProjectCommand,
+    },
+    /// Email types (templates) of a project.
+    EmailType {
+        #[command(subcommand)]
+        command: EmailTypeCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EmailTypeCommand {
+    /// Create an email type; prints its type_id.
+    Create {
+        #[arg(long)]
+        project_id: i64,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        subject: String,
+        #[arg(long)]
+        html: String,
+        #[arg(long)]
+        text: String,
+        #[arg(long, value_parser = ["system", "trigger"], default_value = "trigger")]
+        category: String,
     },
 }
 
@@ -217,6 +241,31 @@ async fn execute(command: Command) -> anyhow::Result<Option<String>> {
                     .await
                     .map_err(explain)?
                     .id
+                    .to_string(),
+            )
+        }
+        Command::EmailType {
+            command:
+                EmailTypeCommand::Create {
+                    project_id,
+                    name,
+                    subject,
+                    html,
+                    text,
+                    category,
+                },
+        } => {
+            let input = email_types::EmailTypeInput {
+                name: &name,
+                category: &category,
+                subject: &subject,
+                html_body: &html,
+                text_body: &text,
+            };
+            Some(
+                email_types::create(&db, &actor, project_id, input)
+                    .await
+                    .map_err(explain)?
                     .to_string(),
             )
         }

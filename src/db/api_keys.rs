@@ -3,6 +3,14 @@ use crate::model::ApiKeyInfo;
 
 const KEY_COLUMNS: &str = "id, label, prefix, created_at, last_used_at, revoked_at";
 
+/// The account behind an API key, as the API's authentication needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct KeyOwner {
+    pub account_id: i64,
+    pub key_id: i64,
+    pub suspended: bool,
+}
+
 /// What is stored of a new key: never the key itself.
 pub struct NewApiKey<'a> {
     pub account_id: i64,
@@ -60,15 +68,16 @@ impl Db {
         })
     }
 
-    /// The account id and key id of an active key with this hash under this client_id.
+    /// The owner of an active key with this hash under this client_id.
     pub async fn active_key_by_hash(
         &self,
         client_id: &str,
         key_hash: &str,
-    ) -> sqlx::Result<Option<(i64, i64)>> {
+    ) -> sqlx::Result<Option<KeyOwner>> {
         with_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT a.id, k.id FROM api_keys k JOIN accounts a ON a.id = k.account_id
+                "SELECT a.id AS account_id, k.id AS key_id, a.suspended_at IS NOT NULL AS suspended
+                 FROM api_keys k JOIN accounts a ON a.id = k.account_id
                  WHERE k.key_hash = $1 AND a.client_id = $2 AND k.revoked_at IS NULL",
             )
             .bind(key_hash)

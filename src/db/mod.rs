@@ -14,15 +14,23 @@ use sqlx::{
 mod accounts;
 mod api_keys;
 mod audit;
+mod email_types;
+mod emails;
 mod login_failures;
 mod panel_users;
 mod projects;
 mod sessions;
 mod settings;
+mod users;
 
-pub use api_keys::NewApiKey;
+pub use api_keys::{KeyOwner, NewApiKey};
+pub use email_types::NewEmailType;
+pub use emails::{
+    EmailRow, EnqueueOutcome, Enqueued, EventRow, IdempotencyKey, IdempotencyRecord, NewEmail,
+};
 pub use panel_users::{Credentials, NewPanelUser};
 pub use sessions::SessionStore;
+pub use users::UserRow;
 
 /// Runs the same query code on whichever pool `db` holds.
 macro_rules! with_pool {

@@ -32,3 +32,13 @@ impl Invalid {
 mod secrets;
 #[cfg(feature = "ssr")]
 pub use secrets::{ApiKey, ClientId, random_token};
+#[cfg(feature = "ssr")]
+mod codes;
+#[cfg(feature = "ssr")]
+mod user_params;
+#[cfg(feature = "ssr")]
+pub use user_params::{FieldErrors, PLATFORM_IDS, UserParams};
+#[cfg(feature = "ssr")]
+mod email_check;
+#[cfg(feature = "ssr")]
+pub use email_check::{EmailCheck, InvalidReason, check_email};

@@ -1,6 +1,12 @@
 //! API keys of an account: issued by CSMs, shown once, stored as a keyed hash, revocable.
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
 use crate::{
-    db::{Db, NewApiKey},
+    db::{Db, KeyOwner, NewApiKey, now_ms},
     domain::{ApiKey, KeyLabel},
     error::AppError,
     model::IssuedKey,
@@ -60,16 +66,79 @@ pub async fn revoke(db: &Db, actor: &Actor, account_id: i64, key_id: i64) -> Res
     Ok(())
 }
 
-/// The account id and key id for a client_id and key pair, if the key is active. One indexed lookup of
-/// the key's hash: no per-request password hashing.
+/// The owner of an active key for this client_id and key pair. One indexed lookup of the key's hash:
+/// no per-request password hashing.
 pub async fn authenticate(
     db: &Db,
     secret_key: &[u8],
     client_id: &str,
     key: &str,
-) -> Result<Option<(i64, i64)>, AppError> {
+) -> Result<Option<KeyOwner>, AppError> {
     let hash = ApiKey::presented(key).hash(secret_key);
     Ok(db.active_key_by_hash(client_id, &hash).await?)
+}
+
+/// Recently checked credentials, so that a burst of API calls costs one database lookup. An entry lives
+/// `KeyCache::TTL`: a revocation or a suspension takes effect within that time. Key use is collected here
+/// and written as "last used" by a periodic flush, not by a write per request.
+#[derive(Default)]
+pub struct KeyCache {
+    entries: Mutex<HashMap<String, (Instant, Option<KeyOwner>)>>,
+    used: Mutex<HashSet<i64>>,
+}
+
+impl KeyCache {
+    pub const TTL: Duration = Duration::from_secs(5);
+    const MAX_ENTRIES: usize = 50_000;
+
+    /// Like `authenticate`, through the cache.
+    pub async fn authenticate(
+        &self,
+        db: &Db,
+        secret_key: &[u8],
+        client_id: &str,
+        key: &str,
+    ) -> Result<Option<KeyOwner>, AppError> {
+        let cache_key = format!("{client_id}:{}", ApiKey::presented(key).hash(secret_key));
+        let cached = self.lock_entries().get(&cache_key).copied();
+        let owner = match cached {
+            Some((at, owner)) if at.elapsed() < Self::TTL => owner,
+            _ => {
+                let owner = authenticate(db, secret_key, client_id, key).await?;
+                let mut entries = self.lock_entries();
+                if entries.len() >= Self::MAX_ENTRIES {
+                    entries.retain(|_, (at, _)| at.elapsed() < Self::TTL);
+                }
+                entries.insert(cache_key, (Instant::now(), owner));
+                owner
+            }
+        };
+        if let Some(owner) = owner {
+            self.used
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(owner.key_id);
+        }
+        Ok(owner)
+    }
+
+    fn lock_entries(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Option<KeyOwner>)>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes "last used" for the keys used since the previous flush.
+    pub async fn flush_last_used(&self, db: &Db) -> Result<(), AppError> {
+        let used: Vec<i64> =
+            std::mem::take(&mut *self.used.lock().unwrap_or_else(|e| e.into_inner()))
+                .into_iter()
+                .collect();
+        if !used.is_empty() {
+            db.touch_api_keys(&used, now_ms()).await?;
+        }
+        Ok(())
+    }
 }
 
 fn quoted(label: &str) -> String {

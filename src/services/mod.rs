@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod actor;
 pub mod api_keys;
 pub mod auth;
+pub mod email_types;
+pub mod emails;
 pub mod panel_users;
 pub mod passwords;
 pub mod projects;

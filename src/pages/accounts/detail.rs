@@ -4,7 +4,8 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::{
     components::{
-        ConfirmAction, CopyButton, Field, FormError, SaveNote, StatusBadge, field_error, reset_on_success,
+        ConfirmAction, CopyButton, Field, FormError, SaveNote, StatusBadge, field_error,
+        reset_on_success,
     },
     domain::Role,
     model::{

@@ -1,0 +1,37 @@
+//! The JSON body of an API request: malformed, non-object or oversized bodies become problem answers.
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, Request},
+    http::StatusCode,
+};
+use serde_json::{Map, Value};
+
+use super::Problem;
+
+/// Largest API request body (the contract's limit).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// A request body that is a JSON object. Fields are then validated one by one, so that every bad field
+/// gets its own entry in `errors` (a typed decoder would stop at the first). Unknown fields are ignored.
+pub struct JsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Problem::too_large(MAX_BODY_BYTES)
+            } else {
+                Problem::malformed(format!("The body could not be read: {e}"))
+            }
+        })?;
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => Ok(JsonObject(map)),
+            Ok(_) => Err(Problem::malformed("The body must be a JSON object.")),
+            Err(e) => Err(Problem::malformed(format!(
+                "The body is not valid JSON: {e}."
+            ))),
+        }
+    }
+}

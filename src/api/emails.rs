@@ -1,0 +1,193 @@
+//! `POST /v1/emails` (send a system or trigger email) and `GET /v1/emails/{message_id}`.
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::HeaderMap,
+};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use super::{ApiClient, Problem, body::JsonObject, present::email_json};
+use crate::{
+    domain::{FieldErrors, UserParams, check_email},
+    services::emails::{self, Idempotency, SendRequest},
+    state::AppState,
+};
+
+/// Largest `meta` object, serialized.
+const MAX_META_BYTES: usize = 8 * 1024;
+
+pub async fn send(
+    State(state): State<AppState>,
+    client: ApiClient,
+    headers: HeaderMap,
+    JsonObject(body): JsonObject,
+) -> Result<Json<Value>, Problem> {
+    let idempotency = idempotency(&headers, &body)?;
+    let request = parse_send(&state, client, &body).await?;
+    let outcome = emails::send(&state.db, client.account_id, request, idempotency).await?;
+    Ok(Json(json!({ "data": outcome })))
+}
+
+/// The `Idempotency-Key` header (at most 255 visible characters) with the hash of the body.
+fn idempotency(
+    headers: &HeaderMap,
+    body: &Map<String, Value>,
+) -> Result<Option<Idempotency>, Problem> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 255);
+    let key = key.ok_or_else(|| {
+        Problem::invalid_field(
+            "Idempotency-Key",
+            "must be 1 to 255 visible ASCII characters",
+        )
+    })?;
+    let request_hash = hex::encode(Sha256::digest(Value::Object(body.clone()).to_string()));
+    Ok(Some(Idempotency {
+        key: key.to_owned(),
+        request_hash,
+    }))
+}
+
+fn positive_id(body: &Map<String, Value>, field: &str, errors: &mut FieldErrors) -> Option<i64> {
+    match body.get(field) {
+        None | Some(Value::Null) => {
+            errors.insert(field.into(), "is required".into());
+            None
+        }
+        Some(Value::Number(n)) if n.as_i64().is_some_and(|i| i > 0) => n.as_i64(),
+        Some(_) => {
+            errors.insert(field.into(), "must be a positive integer".into());
+            None
+        }
+    }
+}
+
+fn object_field(
+    body: &Map<String, Value>,
+    field: &str,
+    errors: &mut FieldErrors,
+) -> Map<String, Value> {
+    match body.get(field) {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(map)) => map.clone(),
+        Some(_) => {
+            errors.insert(field.into(), "must be a JSON object".into());
+            Map::new()
+        }
+    }
+}
+
+/// Validates every field (one error per bad field), then checks the project and type of the account.
+async fn parse_send(
+    state: &AppState,
+    client: ApiClient,
+    body: &Map<String, Value>,
+) -> Result<SendRequest, Problem> {
+    let mut errors = FieldErrors::new();
+    let project_id = positive_id(body, "project_id", &mut errors);
+    let type_id = positive_id(body, "type_id", &mut errors);
+    let category = match body.get("category") {
+        Some(Value::String(c)) if c == "system" || c == "trigger" => Some(c.clone()),
+        None | Some(Value::Null) => {
+            errors.insert("category".into(), "is required".into());
+            None
+        }
+        Some(_) => {
+            errors.insert("category".into(), "must be system or trigger".into());
+            None
+        }
+    };
+    let (email, params) = match body.get("user") {
+        Some(Value::Object(user)) => {
+            let params = UserParams::parse(user, "user.", &mut errors);
+            let email = match user.get("email") {
+                Some(Value::String(e)) => {
+                    let checked = check_email(e);
+                    if !checked.valid {
+                        errors.insert("user.email".into(), "is not a valid email address".into());
+                    }
+                    Some(checked.email)
+                }
+                None | Some(Value::Null) => {
+                    errors.insert("user.email".into(), "is required".into());
+                    None
+                }
+                Some(_) => {
+                    errors.insert("user.email".into(), "must be a string".into());
+                    None
+                }
+            };
+            (email, params)
+        }
+        None | Some(Value::Null) => {
+            errors.insert("user".into(), "is required".into());
+            (None, UserParams::default())
+        }
+        Some(_) => {
+            errors.insert("user".into(), "must be a JSON object".into());
+            (None, UserParams::default())
+        }
+    };
+    let data = object_field(body, "data", &mut errors);
+    let meta = object_field(body, "meta", &mut errors);
+    if Value::Object(meta.clone()).to_string().len() > MAX_META_BYTES {
+        errors.insert("meta".into(), "must be at most 8 KiB".into());
+    }
+    if let Some(project_id) = project_id
+        && !state
+            .db
+            .project_of_account(client.account_id, project_id)
+            .await?
+    {
+        errors.insert(
+            "project_id".into(),
+            "is not a project of this account".into(),
+        );
+    } else if let (Some(project_id), Some(type_id)) = (project_id, type_id)
+        && state
+            .db
+            .email_type_category(project_id, type_id)
+            .await?
+            .is_none()
+    {
+        errors.insert(
+            "type_id".into(),
+            "is not an email type of this project".into(),
+        );
+    }
+    match (project_id, type_id, category, email) {
+        (Some(project_id), Some(type_id), Some(category), Some(email)) if errors.is_empty() => {
+            Ok(SendRequest {
+                project_id,
+                type_id,
+                category,
+                email,
+                params,
+                data,
+                meta,
+            })
+        }
+        _ => Err(Problem::validation(errors)),
+    }
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(message_id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let email = state
+        .db
+        .email_of_account(client.account_id, &message_id)
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    let events = state.db.email_events(email.id).await?;
+    Ok(Json(json!({ "data": email_json(&email, &events) })))
+}

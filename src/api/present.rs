@@ -1,0 +1,54 @@
+//! The JSON shapes of the API's answers.
+use serde_json::{Value, json};
+
+use crate::db::{EmailRow, EventRow, UserRow};
+
+/// RFC 3339 (UTC, milliseconds) of unix milliseconds.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
+}
+
+pub fn user_json(user: &UserRow) -> Value {
+    json!({
+        "user_id": user.id,
+        "project_id": user.project_id,
+        "email": user.email,
+        "name": user.name,
+        "gender": user.gender,
+        "platform_id": user.platform_id,
+        "country_id": user.country_id,
+        "list_id": user.list_id,
+        "client_user_id": user.client_user_id,
+        "ak": user.ak,
+        "age": user.age,
+        "photo": user.photo,
+        "language_id": user.language_id,
+        "subscribed": user.subscribed,
+        "created_at": rfc3339(user.created_at),
+        "updated_at": rfc3339(user.updated_at),
+    })
+}
+
+pub fn email_json(email: &EmailRow, events: &[EventRow]) -> Value {
+    let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+    json!({
+        "message_id": email.message_id,
+        "project_id": email.project_id,
+        "user_id": email.user_id,
+        "email": email.email,
+        "type_id": email.type_id,
+        "category": email.category,
+        "status": email.status,
+        "data": parse(&email.data),
+        "meta": parse(&email.meta),
+        "created_at": rfc3339(email.created_at),
+        "updated_at": rfc3339(email.updated_at),
+        "events": events.iter().map(|e| json!({
+            "status": e.status,
+            "detail": e.detail,
+            "timestamp": rfc3339(e.at),
+        })).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,140 @@
+//! "Check email" (`POST /v1/email/check`, and the normalization inside Send): brings an address to
+//! its correct form, says whether it is valid, and offers the likely intended address when it
+//! looks mistyped. Send stores the normalized form, so one mailbox is one recipient.
+//!
+//! # Changed automatically (`changed: true`, `email` corrected)
+//! Only slips with one plausible reading:
+//! - whitespace and invisible characters (zero-width space, byte-order mark…) around the address;
+//! - in the domain: lower case (Unicode), `,` and ideographic full stops read as `.`, doubled
+//!   dots collapsed, dots and whitespace at either end removed;
+//! - a provider domain typed without its dots: `gmailcom` → `gmail.com`;
+//! - a near miss of a known provider domain (at most two slips in all, ranked by keyboard
+//!   distance, with a single nearest candidate) where every differing part is a sure slip:
+//!   - the name (first label) is one slip from a *well-known* name of five letters or more and
+//!     keeps its first letter: `gmial`, `gmai`, `gamil`, `hotmial`, `yaho`, `yahooo`, `outlok`;
+//!   - the suffix is one slip from the provider's (two if the typed TLD cannot exist, as in
+//!     `gmail.c`), is not itself a common suffix, and either the name is well known or the
+//!     typed TLD does not exist: `gmail.con`, `gmail.cmo`, `gmail.cm`, `yahoo.couk`, `web.dee`;
+//! - any other domain whose TLD does not exist (three letters or more, neither common nor
+//!   known to be real) and is one slip from a common TLD: `company.con` → `company.com`.
+//!
+//! # Only suggested (`suggestion: Some(..)`, `email` kept)
+//! A valid address whose domain is near a provider domain but not surely a slip: the typed
+//! suffix is a real common one (`gmail.co`, `hotmail.co`), the name changes its first letter
+//! (`fmail.com`), needs two slips (`sbcgloble.net`), or belongs to a less known provider
+//! (`mail.ry`), or two providers are equally near (`outlook.fe`). Invalid addresses get no
+//! suggestion: the reason is what needs fixing first.
+//!
+//! # Never changed
+//! The local part (case-sensitive per RFC 5321, so kept exactly as typed, quotes, `+tags` and
+//! all); known provider, disposable and listed look-alike domains (`mail.com`, `gmx.net`,
+//! `live.com`, `me.com`, `cloud.com`); names of providers shorter than five letters (too many
+//! real neighbours); real TLDs of other domains (`company.cm`, `example.co`); IDN domains,
+//! beyond lower-casing.
+
+mod distance;
+mod lists;
+mod syntax;
+#[cfg(test)]
+mod tests;
+mod typo;
+
+/// The outcome of checking one address, as the API returns it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EmailCheck {
+    /// The address exactly as received.
+    pub input: String,
+    /// The address in its correct form (best effort when invalid).
+    pub email: String,
+    /// True when `email` passes RFC 5321/5322 syntax and has a plausible domain.
+    pub valid: bool,
+    /// True when `email` differs from `input`.
+    pub changed: bool,
+    /// Why the address is invalid; `None` exactly when `valid`.
+    pub reason: Option<InvalidReason>,
+    /// A likely intended address for a valid one that looks mistyped but was not changed.
+    pub suggestion: Option<String>,
+    /// True when the domain belongs to a disposable-mailbox service.
+    pub disposable: bool,
+}
+
+/// Why an address is invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvalidReason {
+    /// Not shaped like `local@domain`: no `@`, several unquoted ones, or an empty side.
+    Syntax,
+    /// The domain is not a plausible host name.
+    Domain,
+    /// The local part has characters or dots RFC 5322 does not allow.
+    LocalPart,
+    /// Longer than 254 octets in all, or than 64 in the local part.
+    TooLong,
+}
+
+/// Normalizes and checks one address (see the module documentation for the rules).
+pub fn check_email(input: &str) -> EmailCheck {
+    let (email, suggestion) = normalize(input);
+    let reason = syntax::invalid_reason(&email);
+    let disposable = email
+        .rsplit_once('@')
+        .is_some_and(|(_, domain)| is_disposable(domain));
+    EmailCheck {
+        input: input.to_owned(),
+        changed: email != input,
+        valid: reason.is_none(),
+        suggestion: suggestion.filter(|_| reason.is_none()),
+        reason,
+        disposable,
+        email,
+    }
+}
+
+/// The normalized address and, perhaps, a suggested one.
+fn normalize(input: &str) -> (String, Option<String>) {
+    let trimmed = trim(input);
+    // The domain cannot contain `@`, so the last one is the separator even with a quoted local part.
+    let Some((local, domain)) = trimmed.rsplit_once('@') else {
+        return (trimmed.to_owned(), None);
+    };
+    let correction = typo::correct(&tidy_domain(domain));
+    let suggestion = correction
+        .suggestion
+        .map(|domain| format!("{local}@{domain}"));
+    (format!("{local}@{}", correction.domain), suggestion)
+}
+
+/// Strips what pasting adds around an address: whitespace and invisible characters.
+fn trim(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || syntax::is_invisible(c))
+}
+
+/// Deterministic domain fixes: lower case, look-alike dots as `.`, no empty labels, clean ends.
+fn tidy_domain(domain: &str) -> String {
+    let mut tidy = String::with_capacity(domain.len());
+    for c in domain.to_lowercase().chars() {
+        let c = if is_dot_like(c) { '.' } else { c };
+        // A dot at the start or right after another would make an empty label.
+        if c == '.' && (tidy.is_empty() || tidy.ends_with('.')) {
+            continue;
+        }
+        tidy.push(c);
+    }
+    // Whitespace next to a dot at the end is part of the same slip (`gmail.com .`).
+    tidy.trim_matches(|c: char| c == '.' || c.is_whitespace() || syntax::is_invisible(c))
+        .to_owned()
+}
+
+/// The comma (next to the full stop on most keyboards) and the IDNA dot separators (RFC 3490, 3.1).
+fn is_dot_like(c: char) -> bool {
+    matches!(c, ',' | '\u{3002}' | '\u{FF0E}' | '\u{FF61}')
+}
+
+/// True for a disposable-mailbox domain or a subdomain of one.
+fn is_disposable(domain: &str) -> bool {
+    lists::DISPOSABLE_DOMAINS.iter().any(|disposable| {
+        domain
+            .strip_suffix(disposable)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    })
+}
