@@ -147,3 +147,43 @@ mod tests {
         assert_eq!(empty.page_count(), 1);
     }
 }
+
+/// The API reference as the panel's docs pages show it (derived from the OpenAPI document).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiReference {
+    pub title: String,
+    pub description: String,
+    pub endpoints: Vec<EndpointDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointDoc {
+    /// URL segment of the endpoint's page, e.g. `post-v1-emails`.
+    pub slug: String,
+    pub method: String,
+    pub path: String,
+    pub tag: String,
+    pub summary: String,
+    pub description: String,
+    pub params: Vec<FieldDoc>,
+    pub body_fields: Vec<FieldDoc>,
+    /// A ready-to-run curl command.
+    pub curl: String,
+    pub responses: Vec<ResponseDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldDoc {
+    pub name: String,
+    pub kind: String,
+    pub required: bool,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseDoc {
+    pub status: String,
+    pub description: String,
+    /// Pretty-printed JSON example, if the document has one.
+    pub example: Option<String>,
+}

@@ -22,15 +22,15 @@ both_databases!(
 );
 
 /// An account with a key, a project and an email type, created as the operator would.
-struct Tenant {
-    client_id: String,
-    key: String,
-    account_id: i64,
-    project_id: i64,
-    type_id: i64,
+pub struct Tenant {
+    pub client_id: String,
+    pub key: String,
+    pub account_id: i64,
+    pub project_id: i64,
+    pub type_id: i64,
 }
 
-async fn tenant(app: &TestApp, name: &str) -> Tenant {
+pub async fn tenant(app: &TestApp, name: &str) -> Tenant {
     let (db, op) = (app.db(), Actor::Operator);
     let account = accounts::create(db, &op, name).await.unwrap();
     let key = api_keys::issue(db, &app.state.secret_key, &op, account.id, "test")
@@ -61,12 +61,12 @@ async fn tenant(app: &TestApp, name: &str) -> Tenant {
 }
 
 impl Tenant {
-    fn auth(&self, request: RequestBuilder) -> RequestBuilder {
+    pub fn auth(&self, request: RequestBuilder) -> RequestBuilder {
         let token = STANDARD.encode(format!("{}:{}", self.client_id, self.key));
         request.header("authorization", format!("Basic {token}"))
     }
 
-    async fn post(&self, app: &TestApp, path: &str, body: &Value) -> (StatusCode, Value) {
+    pub async fn post(&self, app: &TestApp, path: &str, body: &Value) -> (StatusCode, Value) {
         read(
             self.auth(Client::new().post(format!("{}{path}", app.base)))
                 .json(body),
@@ -74,7 +74,7 @@ impl Tenant {
         .await
     }
 
-    async fn put(&self, app: &TestApp, path: &str, body: &Value) -> (StatusCode, Value) {
+    pub async fn put(&self, app: &TestApp, path: &str, body: &Value) -> (StatusCode, Value) {
         read(
             self.auth(Client::new().put(format!("{}{path}", app.base)))
                 .json(body),
@@ -82,7 +82,7 @@ impl Tenant {
         .await
     }
 
-    async fn get(&self, app: &TestApp, path: &str) -> (StatusCode, Value) {
+    pub async fn get(&self, app: &TestApp, path: &str) -> (StatusCode, Value) {
         read(self.auth(Client::new().get(format!("{}{path}", app.base)))).await
     }
 
@@ -93,7 +93,7 @@ impl Tenant {
     }
 }
 
-async fn read(request: RequestBuilder) -> (StatusCode, Value) {
+pub async fn read(request: RequestBuilder) -> (StatusCode, Value) {
     let res = request.send().await.unwrap();
     let status = res.status();
     let content_type = res

@@ -7,6 +7,8 @@ mod accounts;
 mod api;
 mod auth;
 mod cli;
+mod durability;
 mod keys;
+mod openapi;
 mod roles;
 mod staff;

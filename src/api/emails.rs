@@ -7,7 +7,12 @@ use axum::{
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{ApiClient, Problem, body::JsonObject, present::email_json};
+use super::{
+    ApiClient, Problem,
+    body::JsonObject,
+    openapi::{self, DataDoc, ProblemDoc, SendEmailDoc},
+    present::email_json,
+};
 use crate::{
     domain::{FieldErrors, UserParams, check_email},
     services::emails::{self, Idempotency, SendRequest},
@@ -17,6 +22,23 @@ use crate::{
 /// Largest `meta` object, serialized.
 const MAX_META_BYTES: usize = 8 * 1024;
 
+#[utoipa::path(
+    post,
+    path = "/v1/emails",
+    tag = "Emails",
+    summary = "Send a system or trigger email",
+    description = "Normalizes the address, creates the user on the first send (or updates parameters that differ) and stores the email as queued before answering. Unsubscribed or suppressed recipients still get 200, with status suppressed, and nothing is sent. With an Idempotency-Key, a repeat within 24 h with the same body returns the first answer and stores nothing new; the same key with another body is 409.",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 255 characters; makes a retry safe")),
+    request_body(content = SendEmailDoc, example = openapi::send_request_example),
+    responses(
+        (status = 200, description = "Received, validated and durably stored", body = DataDoc, example = openapi::send_answer_example),
+        (status = 400, description = "Malformed JSON or invalid fields: one `errors` entry per bad field", body = ProblemDoc, content_type = "application/problem+json", example = openapi::validation_example),
+        (status = 401, description = "Missing, malformed, unknown or revoked credentials", body = ProblemDoc, content_type = "application/problem+json", example = openapi::unauthorized_example),
+        (status = 403, description = "The account is suspended", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key was used with a different body", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 256 KiB", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn send(
     State(state): State<AppState>,
     client: ApiClient,
@@ -178,6 +200,20 @@ async fn parse_send(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/emails/{message_id}",
+    tag = "Emails",
+    summary = "Read an email",
+    description = "An email with its current status and its events, oldest first.",
+    params(("message_id" = String, Path, description = "As returned by the send")),
+    responses(
+        (status = 200, description = "The email", body = DataDoc, example = openapi::email_example),
+        (status = 401, description = "Missing, malformed, unknown or revoked credentials", body = ProblemDoc, content_type = "application/problem+json", example = openapi::unauthorized_example),
+        (status = 403, description = "The account is suspended", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such email in your account", body = ProblemDoc, content_type = "application/problem+json", example = openapi::not_found_example),
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     client: ApiClient,

@@ -4,8 +4,10 @@ mod auth;
 mod body;
 mod check;
 mod emails;
+pub mod openapi;
 mod present;
 mod problem;
+pub mod reference;
 mod users;
 
 pub use auth::ApiClient;
@@ -34,6 +36,10 @@ pub fn router() -> Router<AppState> {
             get(users::get_by_email).put(users::put_by_email),
         )
         .route("/email/check", post(check::check_email))
+        .route(
+            "/openapi.json",
+            get(|| async { axum::Json(openapi::document()) }),
+        )
         .fallback(|| async { Problem::not_found() })
         .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
 }

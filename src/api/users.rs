@@ -6,7 +6,12 @@ use axum::{
 };
 use serde_json::{Map, Value, json};
 
-use super::{ApiClient, Problem, body::JsonObject, present::user_json};
+use super::{
+    ApiClient, Problem,
+    body::JsonObject,
+    openapi::{self, DataDoc, ProblemDoc, UserParamsDoc},
+    present::user_json,
+};
 use crate::{
     db::UserRow,
     domain::{FieldErrors, UserParams, check_email},
@@ -80,6 +85,20 @@ async fn update(
     Ok(Json(json!({ "data": user_json(&user) })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/users/{user_id}",
+    tag = "Users",
+    summary = "Read a user by user_id",
+    description = "A user with its parameters and subscription state.",
+    params(("user_id" = i64, Path, description = "Assigned by Mailroom")),
+    responses(
+        (status = 200, description = "The user", body = DataDoc, example = openapi::user_example),
+        (status = 401, description = "Missing, malformed, unknown or revoked credentials", body = ProblemDoc, content_type = "application/problem+json", example = openapi::unauthorized_example),
+        (status = 403, description = "The account is suspended", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in your account", body = ProblemDoc, content_type = "application/problem+json", example = openapi::not_found_example),
+    )
+)]
 pub async fn get_by_id(
     State(state): State<AppState>,
     client: ApiClient,
@@ -89,6 +108,23 @@ pub async fn get_by_id(
     Ok(Json(json!({ "data": user_json(&user) })))
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/users/{user_id}",
+    tag = "Users",
+    summary = "Add and update user data by user_id",
+    description = "Sets any subset of the user parameters (not email); parameters that differ are updated. Users are created only by a send or a campaign, so an unknown user is 404.",
+    params(("user_id" = i64, Path, description = "Assigned by Mailroom")),
+    request_body(content = UserParamsDoc, example = openapi::user_update_example),
+    responses(
+        (status = 200, description = "The updated user", body = DataDoc, example = openapi::user_example),
+        (status = 400, description = "Malformed JSON or invalid fields: one `errors` entry per bad field", body = ProblemDoc, content_type = "application/problem+json", example = openapi::validation_example),
+        (status = 401, description = "Missing, malformed, unknown or revoked credentials", body = ProblemDoc, content_type = "application/problem+json", example = openapi::unauthorized_example),
+        (status = 403, description = "The account is suspended", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in your account", body = ProblemDoc, content_type = "application/problem+json", example = openapi::not_found_example),
+        (status = 413, description = "The body is larger than 256 KiB", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn put_by_id(
     State(state): State<AppState>,
     client: ApiClient,
@@ -100,6 +136,20 @@ pub async fn put_by_id(
     update(&state, client, user, params).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/projects/{project_id}/users/{email}",
+    tag = "Users",
+    summary = "Read a user by project and email",
+    description = "The address is normalized as in Check email before the lookup.",
+    params(("project_id" = i64, Path, description = "A project of your account"), ("email" = String, Path, description = "The address, percent-encoded")),
+    responses(
+        (status = 200, description = "The user", body = DataDoc, example = openapi::user_example),
+        (status = 401, description = "Missing, malformed, unknown or revoked credentials", body = ProblemDoc, content_type = "application/problem+json", example = openapi::unauthorized_example),
+        (status = 403, description = "The account is suspended", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in your account", body = ProblemDoc, content_type = "application/problem+json", example = openapi::not_found_example),
+    )
+)]
 pub async fn get_by_email(
     State(state): State<AppState>,
     client: ApiClient,
@@ -109,6 +159,23 @@ pub async fn get_by_email(
     Ok(Json(json!({ "data": user_json(&user) })))
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/projects/{project_id}/users/{email}",
+    tag = "Users",
+    summary = "Add and update user data by project id and email",
+    description = "Same body and answers as the update by user_id; the address in the path is percent-encoded.",
+    params(("project_id" = i64, Path, description = "A project of your account"), ("email" = String, Path, description = "The address, percent-encoded")),
+    request_body(content = UserParamsDoc, example = openapi::user_update_example),
+    responses(
+        (status = 200, description = "The updated user", body = DataDoc, example = openapi::user_example),
+        (status = 400, description = "Malformed JSON or invalid fields: one `errors` entry per bad field", body = ProblemDoc, content_type = "application/problem+json", example = openapi::validation_example),
+        (status = 401, description = "Missing, malformed, unknown or revoked credentials", body = ProblemDoc, content_type = "application/problem+json", example = openapi::unauthorized_example),
+        (status = 403, description = "The account is suspended", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in your account", body = ProblemDoc, content_type = "application/problem+json", example = openapi::not_found_example),
+        (status = 413, description = "The body is larger than 256 KiB", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn put_by_email(
     State(state): State<AppState>,
     client: ApiClient,

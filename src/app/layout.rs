@@ -46,6 +46,7 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
                             {role.is_staff().then(|| view! { <NavItem href="/accounts" label="Accounts" /> })}
                             <NavItem href="/projects" label="Projects" />
                             {(role == Role::Csm).then(|| view! { <NavItem href="/staff" label="Staff" /> })}
+                            <NavItem href="/docs" label="API docs" />
                         </ul>
                     </nav>
                 </aside>

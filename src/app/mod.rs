@@ -11,6 +11,7 @@ mod layout;
 
 use crate::pages::{
     accounts::{AccountPage, AccountsPage},
+    docs::{DocsLayout, EndpointPage, GettingStartedPage},
     home::HomeRedirect,
     login::LoginPage,
     not_found::NotFound,
@@ -50,6 +51,10 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("/docs") view=DocsLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=GettingStartedPage ssr=SsrMode::Async />
+                    <Route path=path!(":slug") view=EndpointPage ssr=SsrMode::Async />
+                </ParentRoute>
                 <ParentRoute path=path!("") view=PanelLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomeRedirect ssr=SsrMode::Async />
                     <Route path=path!("accounts") view=AccountsPage ssr=SsrMode::Async />

@@ -28,6 +28,7 @@ pub fn LoginPage() -> impl IntoView {
                         {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </ActionForm>
+                <p class="muted small login-footer">"Integrating? Read the "<a href="/docs">"API docs"</a>"."</p>
             </div>
         </main>
     }

@@ -1,6 +1,7 @@
 //! One module per area of the panel.
 
 pub mod accounts;
+pub mod docs;
 pub mod home;
 pub mod login;
 pub mod not_found;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod docs;
 pub mod projects;
 pub mod staff;
 

@@ -5,11 +5,12 @@
 //! # Changed automatically (`changed: true`, `email` corrected)
 //! Only slips with one plausible reading:
 //! - whitespace and invisible characters (zero-width space, byte-order mark…) around the address;
-//! - in the domain: lower case (Unicode), `,` and ideographic full stops read as `.`, doubled
-//!   dots collapsed, dots and whitespace at either end removed;
+//! - in the domain: lower case (Unicode), fullwidth ASCII narrowed, `,` and ideographic full
+//!   stops read as `.`, doubled dots collapsed, dots and whitespace at either end removed;
 //! - a provider domain typed without its dots: `gmailcom` → `gmail.com`;
 //! - a near miss of a known provider domain (at most two slips in all, ranked by keyboard
-//!   distance, with a single nearest candidate) where every differing part is a sure slip:
+//!   distance, a cut-short suffix counting as one slip, with a single nearest candidate) where
+//!   every differing part is a sure slip:
 //!   - the name (first label) is one slip from a *well-known* name of five letters or more and
 //!     keeps its first letter: `gmial`, `gmai`, `gamil`, `hotmial`, `yaho`, `yahooo`, `outlok`;
 //!   - the suffix is one slip from the provider's (two if the typed TLD cannot exist, as in
@@ -112,7 +113,7 @@ fn trim(text: &str) -> &str {
 /// Deterministic domain fixes: lower case, look-alike dots as `.`, no empty labels, clean ends.
 fn tidy_domain(domain: &str) -> String {
     let mut tidy = String::with_capacity(domain.len());
-    for c in domain.to_lowercase().chars() {
+    for c in domain.to_lowercase().chars().map(narrow) {
         let c = if is_dot_like(c) { '.' } else { c };
         // A dot at the start or right after another would make an empty label.
         if c == '.' && (tidy.is_empty() || tidy.ends_with('.')) {
@@ -125,9 +126,18 @@ fn tidy_domain(domain: &str) -> String {
         .to_owned()
 }
 
-/// The comma (next to the full stop on most keyboards) and the IDNA dot separators (RFC 3490, 3.1).
+/// Fullwidth ASCII (typed with East Asian input methods) as plain ASCII, as UTS 46 maps it.
+fn narrow(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// The comma (next to the full stop on most keyboards) and the other IDNA dot separators
+/// (RFC 3490, 3.1; the fullwidth one is narrowed before).
 fn is_dot_like(c: char) -> bool {
-    matches!(c, ',' | '\u{3002}' | '\u{FF0E}' | '\u{FF61}')
+    matches!(c, ',' | '\u{3002}' | '\u{FF61}')
 }
 
 /// True for a disposable-mailbox domain or a subdomain of one.

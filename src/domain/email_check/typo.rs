@@ -7,12 +7,14 @@ use super::lists::{
     COMMON_SUFFIXES, DISPOSABLE_DOMAINS, DISTINCT_DOMAINS, PROVIDER_DOMAINS, REAL_TLDS,
     WELL_KNOWN_BRANDS,
 };
-use super::syntax::is_valid_tld;
+use super::syntax::{is_never_typed, is_valid_tld};
 
 /// A longer domain cannot become a valid one by fixing a slip; skipping it keeps huge input cheap.
 const MAX_DOMAIN_LEN: usize = 253;
 /// At most two slips between a typed domain and a provider's, mailcheck's threshold.
 const MAX_EDITS: usize = 2;
+/// The typing cost of one dropped letter (see `distance`).
+const TRUNCATION_COST: usize = 2;
 
 /// What the corrector makes of a domain: the domain to use and perhaps a likelier one to offer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,9 +30,10 @@ struct Near {
     sure: bool,
 }
 
-/// Corrects a tidied (lower-cased, dot-cleaned) domain.
+/// Corrects a tidied (lower-cased, dot-cleaned) domain: the domain to use, and perhaps one to suggest.
 pub(super) fn correct(domain: &str) -> Correction {
-    if domain.len() > MAX_DOMAIN_LEN || is_known(domain) {
+    // Control or invisible characters betray a broken client: guessing past them would hide it.
+    if domain.len() > MAX_DOMAIN_LEN || is_known(domain) || domain.chars().any(is_never_typed) {
         return keep(domain.to_owned(), None);
     }
     if let Some(provider) = joined_provider(domain) {
@@ -143,8 +146,19 @@ fn compare(typed: &Typed<'_>, provider: &'static str) -> Option<(usize, bool)> {
     }
     let sure = (name_edits == 0 || is_sure_name_slip(&typed.name, brand, name_edits))
         && (suffix_edits == 0 || is_sure_suffix_slip(typed.suffix_text, brand));
-    let cost = typing_cost(&typed.name, &brand_chars) + typing_cost(&typed.suffix, &tld_chars);
+    let cost = typing_cost(&typed.name, &brand_chars) + suffix_cost(typed.suffix_text, tld);
     Some((cost, sure))
+}
+
+/// Typing cost of a suffix; one cut short counts as one dropped letter whatever it lacks, since
+/// `hotmail.c` may stop short of `.ca` as well as of `.com` (a tie, so not fixed).
+fn suffix_cost(typed: &str, meant: &str) -> usize {
+    if meant.len() > typed.len() && meant.starts_with(typed) {
+        return TRUNCATION_COST;
+    }
+    let typed: Vec<char> = typed.chars().collect();
+    let meant: Vec<char> = meant.chars().collect();
+    typing_cost(&typed, &meant)
 }
 
 /// Slips allowed in a provider's name: none in short names (`me`, `aol`, `live` have too many
@@ -220,4 +234,26 @@ fn fix_unknown_tld(domain: &str) -> Option<String> {
 /// The last label of a domain or suffix.
 fn last_label(domain: &str) -> &str {
     domain.rsplit_once('.').map_or(domain, |(_, label)| label)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_an_exact_suffix_as_free_and_a_cut_short_one_as_one_slip() {
+        assert_eq!(suffix_cost("com", "com"), 0);
+        assert_eq!(suffix_cost("c", "com"), suffix_cost("c", "ca"));
+        assert!(suffix_cost("co.u", "co.uk") < suffix_cost("co.u", "com"));
+    }
+
+    #[test]
+    fn knows_which_tlds_may_be_typed_on_purpose() {
+        for tld in ["com", "cm", "co", "cam", "dev", "рф", "xn--p1ai"] {
+            assert!(may_exist(tld), "{tld}");
+        }
+        for tld in ["con", "cmo", "comm", "nte", "ogr", "dee"] {
+            assert!(!may_exist(tld), "{tld}");
+        }
+    }
 }

@@ -1,0 +1,202 @@
+//! The OpenAPI 3.1 description of the API, built from the handlers' annotations and the shapes below.
+//! The examples here are the ones the panel's API docs show; a test sends each request example to the
+//! real API and compares the answer with the documented 200 example, so that they cannot drift apart.
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::{
+    Modify, OpenApi, ToSchema,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+use super::{check, emails, users};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Mailroom API",
+        version = "1",
+        description = "Send system and trigger emails, keep user data up to date and check email addresses. \
+            Every call is authenticated with `Authorization: Basic base64(client_id:api_key)`; your CSM issues \
+            the client_id and the API keys. Every endpoint is asynchronous: 200 means the request was received, \
+            validated and durably stored. Errors are RFC 9457 problem details. Unknown fields in request bodies \
+            are ignored."
+    ),
+    paths(
+        emails::send,
+        users::put_by_id,
+        users::put_by_email,
+        check::check_email,
+        users::get_by_id,
+        users::get_by_email,
+        emails::get,
+    ),
+    modifiers(&BasicAuth),
+    security(("basic" = [])),
+    tags(
+        (name = "Emails", description = "Send system and trigger emails and follow their status."),
+        (name = "Users", description = "The users of a project and their parameters."),
+        (name = "Email addresses", description = "Validate and correct addresses before sending."),
+    )
+)]
+pub struct ApiDoc;
+
+struct BasicAuth;
+
+impl Modify for BasicAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "basic",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some(
+                        "client_id as the user name, an API key as the password",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document as JSON (served at `/v1/openapi.json`, rendered by the panel's API docs).
+pub fn document() -> Value {
+    serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null)
+}
+
+/// User parameters, all optional (see the contract for each rule).
+#[derive(ToSchema, Serialize)]
+#[allow(dead_code)]
+pub struct UserParamsDoc {
+    /// Up to 255 characters.
+    name: Option<String>,
+    /// `m`, `f` or `u` (unknown).
+    gender: Option<String>,
+    /// 0 Unknown, 1 Desktop, 3 Mobile, 4 Android App, 5 iOS App (2 is not valid).
+    platform_id: Option<i64>,
+    /// ISO 3166-1 alpha-2 code, case-insensitive in, upper-case stored.
+    country_id: Option<String>,
+    /// User group identifier, 0 or more.
+    list_id: Option<i64>,
+    /// The user's id on your product, up to 255 characters.
+    client_user_id: Option<String>,
+    /// Auth key for autologin on your product, up to 255 characters.
+    ak: Option<String>,
+    /// 0 to 150.
+    age: Option<i64>,
+    /// Absolute http(s) URL.
+    photo: Option<String>,
+    /// ISO 639-1 code, lower-case stored.
+    language_id: Option<String>,
+}
+
+/// The recipient of a send: the email address and any user parameters.
+#[derive(ToSchema, Serialize)]
+#[allow(dead_code)]
+pub struct SendUserDoc {
+    /// The address; it is normalized first (see Check email). An address that cannot be made valid is 400.
+    email: String,
+    #[serde(flatten)]
+    params: UserParamsDoc,
+}
+
+/// A request to send a system or trigger email.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SendEmailDoc {
+    /// A project of your account.
+    project_id: i64,
+    /// An email type (template) of the project.
+    type_id: i64,
+    /// `system` or `trigger`.
+    category: String,
+    user: SendUserDoc,
+    /// Template variables.
+    data: Option<Object>,
+    /// Any JSON object up to 8 KiB, echoed in every webhook about this email.
+    meta: Option<Object>,
+}
+
+/// A JSON object.
+#[derive(ToSchema)]
+pub struct Object;
+
+/// An RFC 9457 problem: `errors` maps the JSON path of each bad field to a message.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ProblemDoc {
+    r#type: String,
+    title: String,
+    status: u16,
+    detail: String,
+    errors: Option<Object>,
+}
+
+/// `{"data": …}` around every successful answer.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DataDoc {
+    data: Object,
+}
+
+/// The address to check.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CheckEmailDoc {
+    email: String,
+}
+
+pub fn send_request_example() -> Value {
+    json!({"project_id": 7, "type_id": 3, "category": "trigger",
+        "user": {"email": "Anna@Example.com", "name": "Anna", "platform_id": 5, "language_id": "en"},
+        "data": {"code": "123456"}, "meta": {"order": "A-17"}})
+}
+
+pub fn send_answer_example() -> Value {
+    json!({"data": {"message_id": "msg_3kTq9XbV2mLw8ZpR4yNc7HdA", "user_id": 42, "user_created": true,
+        "email": "Anna@example.com", "status": "queued"}})
+}
+
+pub fn user_update_example() -> Value {
+    json!({"name": "Anna Smith", "country_id": "de", "age": 31})
+}
+
+pub fn user_example() -> Value {
+    json!({"data": {"user_id": 42, "project_id": 7, "email": "anna@example.com", "name": "Anna Smith",
+        "gender": "f", "platform_id": 5, "country_id": "DE", "list_id": null, "client_user_id": "u-1001",
+        "ak": null, "age": 31, "photo": null, "language_id": "en", "subscribed": true,
+        "created_at": "2026-11-26T16:20:00.000Z", "updated_at": "2026-11-26T16:25:00.000Z"}})
+}
+
+pub fn check_request_example() -> Value {
+    json!({"email": " anna@gmial,com "})
+}
+
+pub fn check_answer_example() -> Value {
+    json!({"data": {"input": " anna@gmial,com ", "email": "anna@gmail.com", "valid": true, "changed": true,
+        "reason": null, "suggestion": null, "disposable": false}})
+}
+
+pub fn email_example() -> Value {
+    json!({"data": {"message_id": "msg_3kTq9XbV2mLw8ZpR4yNc7HdA", "project_id": 7, "user_id": 42,
+        "email": "anna@example.com", "type_id": 3, "category": "trigger", "status": "queued",
+        "data": {"code": "123456"}, "meta": {"order": "A-17"},
+        "created_at": "2026-11-26T16:20:00.000Z", "updated_at": "2026-11-26T16:20:00.000Z",
+        "events": [{"status": "queued", "detail": null, "timestamp": "2026-11-26T16:20:00.000Z"}]}})
+}
+
+pub fn validation_example() -> Value {
+    json!({"type": "https://mailroom.dev/problems/validation", "title": "Validation error", "status": 400,
+        "detail": "2 fields are invalid.",
+        "errors": {"user.email": "is not a valid email address", "user.platform_id": "must be 0, 1, 3, 4 or 5"}})
+}
+
+pub fn unauthorized_example() -> Value {
+    json!({"type": "https://mailroom.dev/problems/unauthorized", "title": "Unauthorized", "status": 401,
+        "detail": "Send Authorization: Basic base64(client_id:api_key) with an active API key."})
+}
+
+pub fn not_found_example() -> Value {
+    json!({"type": "https://mailroom.dev/problems/not-found", "title": "Not found", "status": 404,
+        "detail": "There is no such resource."})
+}
