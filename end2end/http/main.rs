@@ -6,6 +6,7 @@ mod harness;
 mod accounts;
 mod api;
 mod auth;
+mod battery;
 mod cli;
 mod durability;
 mod keys;
