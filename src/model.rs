@@ -187,3 +187,15 @@ pub struct ResponseDoc {
     /// Pretty-printed JSON example, if the document has one.
     pub example: Option<String>,
 }
+
+/// An email type (template) of a project, as listed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct EmailTypeInfo {
+    pub id: i64,
+    pub project_id: i64,
+    pub name: String,
+    pub category: String,
+    pub subject: String,
+    pub created_at: i64,
+}

@@ -181,7 +181,7 @@ async fn send_creates_the_user_then_updates_it(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::OK, "{first}");
     let data = &first["data"];
-    assert_eq!(data["email"], "Anna@example.com");
+    assert_eq!(data["email"], "anna@example.com");
     assert_eq!(data["user_created"], true);
     assert_eq!(data["status"], "queued");
     assert!(data["message_id"].as_str().unwrap().starts_with("msg_"));

@@ -49,7 +49,7 @@ fn free_port() -> u16 {
 }
 
 async fn start(db: &TestDatabase, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_mailroom"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailroom"))
         .arg("serve")
         .env("MAILROOM_DATABASE_URL", &db.url)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
@@ -67,6 +67,8 @@ async fn start(db: &TestDatabase, port: u16) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not start");
 }
 

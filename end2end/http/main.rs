@@ -9,6 +9,7 @@ mod auth;
 mod battery;
 mod cli;
 mod durability;
+mod email_types;
 mod keys;
 mod openapi;
 mod roles;

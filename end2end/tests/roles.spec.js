@@ -33,6 +33,20 @@ test('a client signs in, sees its projects and cannot reach the accounts screens
   await expect(nav.getByRole('link', { name: 'Accounts' })).toHaveCount(0);
   await expect(nav.getByRole('link', { name: 'Staff' })).toHaveCount(0);
 
+  // The client adds an email type to its project.
+  await page.getByRole('link', { name: 'Web shop' }).click();
+  await expect(page.getByRole('heading', { name: 'Web shop', level: 1 })).toBeVisible();
+  await expect(page.getByText('No email types yet.')).toBeVisible();
+  await waitForHydration(page);
+  await page.getByText('New email type…').click();
+  await page.getByLabel('Name').fill('Welcome');
+  await page.getByLabel('Subject').fill('Welcome, {{ name }}');
+  await page.getByLabel('HTML body').fill('<p>Hello {{ name }}</p>');
+  await page.getByLabel('Text body').fill('Hello {{ name }}');
+  await page.getByRole('button', { name: 'Create email type' }).click();
+  await expect(page.getByText('Email type created.')).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'Welcome', exact: true })).toBeVisible();
+
   // Typing the addresses does not help: the server refuses.
   await page.goto('/accounts');
   await expect(page.getByRole('alert')).toHaveText('You do not have permission to do this.');

@@ -154,7 +154,7 @@ pub fn send_request_example() -> Value {
 
 pub fn send_answer_example() -> Value {
     json!({"data": {"message_id": "msg_3kTq9XbV2mLw8ZpR4yNc7HdA", "user_id": 42, "user_created": true,
-        "email": "Anna@example.com", "status": "queued"}})
+        "email": "anna@example.com", "status": "queued"}})
 }
 
 pub fn user_update_example() -> Value {

@@ -1,4 +1,5 @@
 use super::{Db, now_ms, with_pool};
+use crate::model::EmailTypeInfo;
 
 /// A new email type (template) of a project.
 pub struct NewEmailType<'a> {
@@ -25,6 +26,22 @@ impl Db {
             .bind(t.text_body)
             .bind(now_ms())
             .fetch_one(pool)
+            .await
+        })
+    }
+
+    /// The email types of a project, oldest first.
+    pub async fn email_types_of_project(
+        &self,
+        project_id: i64,
+    ) -> sqlx::Result<Vec<EmailTypeInfo>> {
+        with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, project_id, name, category, subject, created_at FROM email_types
+                 WHERE project_id = $1 ORDER BY id",
+            )
+            .bind(project_id)
+            .fetch_all(pool)
             .await
         })
     }

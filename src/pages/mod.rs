@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod docs;
+pub mod email_types;
 pub mod home;
 pub mod login;
 pub mod not_found;

@@ -8,6 +8,7 @@ use leptos_router::{
 use crate::{
     components::Pagination,
     model::{ProjectInfo, SessionUser, format_time},
+    pages::email_types::EmailTypesSection,
     server_fns::projects::{get_project, list_projects},
 };
 
@@ -121,6 +122,7 @@ pub fn ProjectPage() -> impl IntoView {
                                 <dt>"Created"</dt><dd>{format_time(p.created_at)}</dd>
                             </dl>
                         </section>
+                        <EmailTypesSection project_id=p.id />
                     }.into_any(),
                     Err(e) => view! {
                         <Title text="Project" />

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod docs;
+pub mod email_types;
 pub mod projects;
 pub mod staff;
 

@@ -2,8 +2,16 @@
 use crate::{
     db::{Db, NewEmailType},
     error::AppError,
+    model::EmailTypeInfo,
     services::Actor,
 };
+
+/// The email types of a project the actor may read.
+pub async fn list(db: &Db, actor: &Actor, project_id: i64) -> Result<Vec<EmailTypeInfo>, AppError> {
+    let project = db.project(project_id).await?.ok_or(AppError::NotFound)?;
+    actor.require_read_account(project.account_id)?;
+    Ok(db.email_types_of_project(project_id).await?)
+}
 
 /// What an email type is made of, as entered.
 pub struct EmailTypeInput<'a> {

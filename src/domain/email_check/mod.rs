@@ -26,9 +26,12 @@
 //! (`mail.ry`), or two providers are equally near (`outlook.fe`). Invalid addresses get no
 //! suggestion: the reason is what needs fixing first.
 //!
+//! # The local part
+//! Lower-cased when unquoted (one user per mailbox, as every provider treats case); otherwise kept
+//! exactly as typed (quotes, `+tags`, dots and all).
+//!
 //! # Never changed
-//! The local part (case-sensitive per RFC 5321, so kept exactly as typed, quotes, `+tags` and
-//! all); known provider, disposable and listed look-alike domains (`mail.com`, `gmx.net`,
+//! known provider, disposable and listed look-alike domains (`mail.com`, `gmx.net`,
 //! `live.com`, `me.com`, `cloud.com`); names of providers shorter than five letters (too many
 //! real neighbours); real TLDs of other domains (`company.cm`, `example.co`); IDN domains,
 //! beyond lower-casing.
@@ -98,11 +101,23 @@ fn normalize(input: &str) -> (String, Option<String>) {
     let Some((local, domain)) = trimmed.rsplit_once('@') else {
         return (trimmed.to_owned(), None);
     };
+    let local = fold_local_part(local);
     let correction = typo::correct(&tidy_domain(domain));
     let suggestion = correction
         .suggestion
         .map(|domain| format!("{local}@{domain}"));
     (format!("{local}@{}", correction.domain), suggestion)
+}
+
+/// An unquoted local part in lower case. RFC 5321 lets a server treat `Anna` and `anna` as two
+/// mailboxes, but no mailbox provider does, and the contract stores one user per mailbox
+/// (`Anna@Example.com` is stored as `anna@example.com`). A quoted local part is kept exactly.
+fn fold_local_part(local: &str) -> String {
+    if local.starts_with('"') {
+        local.to_owned()
+    } else {
+        local.to_lowercase()
+    }
 }
 
 /// Strips what pasting adds around an address: whitespace and invisible characters.

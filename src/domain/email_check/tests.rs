@@ -11,7 +11,7 @@ const SLIPS: &[(&str, &str, Option<&str>)] = &[
     ("anna@gmail,,com", "anna@gmail.com", None),
     ("anna@gmail,.com", "anna@gmail.com", None),
     ("anna@.gmail.com", "anna@gmail.com", None),
-    (" Anna@GMAIL.COM ", "Anna@gmail.com", None),
+    (" Anna@GMAIL.COM ", "anna@gmail.com", None),
     ("x@GMail.Com", "x@gmail.com", None),
     ("\tanna@gmail.com\r\n", "anna@gmail.com", None),
     ("\u{FEFF}anna@gmail.com\u{200B}", "anna@gmail.com", None),
@@ -31,7 +31,7 @@ const SLIPS: &[(&str, &str, Option<&str>)] = &[
     ("x@BÜCHER.DE", "x@bücher.de", None),
     (
         "Anna.Smith+News@GMIAL.COM",
-        "Anna.Smith+News@gmail.com",
+        "anna.smith+news@gmail.com",
         None,
     ),
     // Provider names
@@ -110,7 +110,7 @@ const SLIPS: &[(&str, &str, Option<&str>)] = &[
     ("x@cloud.con", "x@cloud.com", None),
     // Suggested only
     ("x@gmail.co", "x@gmail.co", Some("x@gmail.com")),
-    ("X@GMAIL.CO", "X@gmail.co", Some("X@gmail.com")),
+    ("X@GMAIL.CO", "x@gmail.co", Some("x@gmail.com")),
     ("x@hotmail.co", "x@hotmail.co", Some("x@hotmail.com")),
     ("x@yahoo.co", "x@yahoo.co", Some("x@yahoo.com")),
     ("x@outlook.co", "x@outlook.co", Some("x@outlook.com")),
@@ -133,7 +133,7 @@ const UNTOUCHED: &[&str] = &[
     "anna@gmail.com",
     "anna.smith+news@gmail.com",
     "anna+news@mail.example.co.uk",
-    "Anna@example.com",
+    "\"Anna Smith\"@example.com",
     "user@mail.com",
     "user@email.com",
     "user@ymail.com",
