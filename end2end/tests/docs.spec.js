@@ -5,7 +5,7 @@ const { waitForHydration, expect } = require('./helpers');
 test('the docs show each endpoint with request and response examples', async ({ page }) => {
   await page.goto('/docs');
   await expect(page.getByRole('heading', { name: 'Getting started', level: 1 })).toBeVisible();
-  await expect(page.getByText(/Authorization: Basic Y2xf/)).toBeVisible();
+  await expect(page.getByText(/^Authorization: Basic Y2xf/)).toBeVisible();
   await waitForHydration(page);
 
   const nav = page.getByRole('navigation', { name: 'API docs' });
