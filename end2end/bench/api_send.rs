@@ -1,0 +1,367 @@
+//! Benchmark of `POST /v1/emails` (not a test: it prints numbers). Run with `cargo bench --features ssr`;
+//! needs `wrk` (Debian package) and PostgreSQL at 127.0.0.1:5432 (skipped if it does not answer).
+//!
+//! In one run, on the same machine, with `wrk` on the same cores, at 8, 64 and 256 connections:
+//! (a) a bare axum handler answering 200 — the HTTP ceiling;
+//! (b) a bare handler that durably stores one row per request through a group-commit writer (one writer
+//!     task commits whatever is waiting as one multi-row INSERT, then answers them all) — the durability
+//!     ceiling on SQLite;
+//! (c) Mailroom's `POST /v1/emails` (validation, user upsert, queue insert, durable before the answer) on
+//!     SQLite and on PostgreSQL, as a separate process whose peak RSS is reported.
+//! Each figure is the median of `RUNS` runs of `SECONDS` seconds.
+use std::{
+    process::{Child, Command, Stdio},
+    str::FromStr,
+    time::Duration,
+};
+
+use axum::{Router, body::Bytes, extract::State, routing::post};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use sqlx::{
+    QueryBuilder, SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+use tokio::sync::{mpsc, oneshot};
+
+const CONNECTIONS: [u32; 3] = [8, 64, 256];
+const RUNS: usize = 3;
+const SECONDS: u32 = 4;
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Sample {
+    rps: f64,
+    p99_ms: f64,
+}
+
+fn median(mut samples: Vec<Sample>) -> Sample {
+    samples.sort_by(|a, b| a.rps.total_cmp(&b.rps));
+    let rps = samples[samples.len() / 2].rps;
+    let mut p99: Vec<f64> = samples.iter().map(|s| s.p99_ms).collect();
+    p99.sort_by(f64::total_cmp);
+    Sample {
+        rps,
+        p99_ms: p99[p99.len() / 2],
+    }
+}
+
+/// Milliseconds of a wrk duration such as `812.00us`, `12.34ms` or `1.20s`.
+fn millis(text: &str) -> f64 {
+    let (number, factor) = if let Some(n) = text.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        (text, 1.0)
+    };
+    f64::from_str(number).unwrap_or(f64::NAN) * factor
+}
+
+fn wrk(url: &str, connections: u32, script: &str) -> Sample {
+    let threads = connections.min(2).to_string();
+    let out = Command::new("wrk")
+        .args([
+            "-t",
+            &threads,
+            "-c",
+            &connections.to_string(),
+            "-d",
+            &format!("{SECONDS}s"),
+            "--latency",
+            "-s",
+            script,
+            url,
+        ])
+        .output()
+        .expect("wrk must be installed (apt-get install wrk)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut sample = Sample::default();
+    for line in text.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["Requests/sec:", rps] => sample.rps = rps.parse().unwrap_or(0.0),
+            ["99%", latency] => sample.p99_ms = millis(latency),
+            _ => {}
+        }
+    }
+    if text.contains("Non-2xx") {
+        eprintln!("warning: non-2xx answers during the run:\n{text}");
+    }
+    sample
+}
+
+fn measure(label: &str, url: &str, script: &str, results: &mut Vec<(String, u32, Sample)>) {
+    for connections in CONNECTIONS {
+        let sample = median((0..RUNS).map(|_| wrk(url, connections, script)).collect());
+        println!(
+            "{label:<28} c{connections:<4} {:>9.0} req/s   p99 {:>7.2} ms",
+            sample.rps, sample.p99_ms
+        );
+        results.push((label.to_owned(), connections, sample));
+    }
+}
+
+/// (a) The HTTP ceiling.
+async fn bare_server() -> String {
+    let app = Router::new().route("/", post(|_body: Bytes| async { "{\"data\":{}}" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/")
+}
+
+type Batch = Vec<(Bytes, oneshot::Sender<()>)>;
+
+/// (b) The durability ceiling: a group-commit writer over SQLite with Mailroom's settings.
+async fn group_commit_server(path: &str) -> String {
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
+        .unwrap()
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (sender, receiver) = mpsc::channel::<(Bytes, oneshot::Sender<()>)>(65_536);
+    tokio::spawn(writer(pool, receiver));
+    let app =
+        Router::new()
+            .route(
+                "/",
+                post(
+                    |State(sender): State<mpsc::Sender<(Bytes, oneshot::Sender<()>)>>,
+                     body: Bytes| async move {
+                        let (done, stored) = oneshot::channel();
+                        if sender.send((body, done)).await.is_err() || stored.await.is_err() {
+                            return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "{}");
+                        }
+                        (axum::http::StatusCode::OK, "{\"data\":{}}")
+                    },
+                ),
+            )
+            .with_state(sender);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/")
+}
+
+async fn writer(pool: SqlitePool, mut receiver: mpsc::Receiver<(Bytes, oneshot::Sender<()>)>) {
+    while let Some(first) = receiver.recv().await {
+        let mut batch: Batch = vec![first];
+        // Whatever is already waiting joins the batch; nobody waits for more.
+        while batch.len() < 1000 {
+            match receiver.try_recv() {
+                Ok(item) => batch.push(item),
+                Err(_) => break,
+            }
+        }
+        let mut tx = pool.begin().await.unwrap();
+        let mut insert = QueryBuilder::new("INSERT INTO rows (body) ");
+        insert.push_values(&batch, |mut row, (body, _)| {
+            row.push_bind(body.to_vec());
+        });
+        insert.build().execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        for (_, done) in batch {
+            let _ = done.send(());
+        }
+    }
+}
+
+fn operator(database_url: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_mailroom"))
+        .args(args)
+        .env("MAILROOM_DATABASE_URL", database_url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Peak resident memory of a process, in MiB.
+fn peak_rss_mib(child: &Child) -> f64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+/// (c) Mailroom itself; returns the peak RSS of the server process.
+async fn mailroom(
+    label: &str,
+    database_url: &str,
+    dir: &std::path::Path,
+    results: &mut Vec<(String, u32, Sample)>,
+) -> f64 {
+    operator(database_url, &["migrate"]);
+    let client_id = operator(database_url, &["account", "create", "--name", "Bench"]);
+    let key = operator(database_url, &["key", "issue", "--client-id", &client_id]);
+    let project = operator(
+        database_url,
+        &[
+            "project",
+            "create",
+            "--client-id",
+            &client_id,
+            "--name",
+            "P",
+        ],
+    );
+    let type_id = operator(
+        database_url,
+        &[
+            "email-type",
+            "create",
+            "--project-id",
+            &project,
+            "--name",
+            "T",
+            "--subject",
+            "S",
+            "--html",
+            "<p>H</p>",
+            "--text",
+            "H",
+        ],
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_mailroom"))
+        .arg("serve")
+        .env("MAILROOM_DATABASE_URL", database_url)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let auth = STANDARD.encode(format!("{client_id}:{key}"));
+    let script = dir.join(format!("send-{label}.lua").replace(' ', "_"));
+    std::fs::write(
+        &script,
+        format!(
+            r#"wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Basic {auth}"
+local n = 0
+request = function()
+  n = n + 1
+  local body = string.format('{{"project_id":{project},"type_id":{type_id},"category":"trigger","user":{{"email":"user%d@example.com","name":"User %d","language_id":"en"}},"data":{{"code":"123456"}},"meta":{{"order":"A-%d"}}}}', n % 20000, n % 20000, n)
+  return wrk.format(nil, "/v1/emails", nil, body)
+end
+"#
+        ),
+    )
+    .unwrap();
+    measure(
+        label,
+        &format!("http://127.0.0.1:{port}"),
+        script.to_str().unwrap(),
+        results,
+    );
+    let rss = peak_rss_mib(&server);
+    let _ = server.kill();
+    let _ = server.wait();
+    rss
+}
+
+async fn postgres_url() -> Option<String> {
+    use sqlx::Connection;
+    let admin = "postgres://postgres@127.0.0.1:5432/test";
+    let mut conn = sqlx::PgConnection::connect(admin).await.ok()?;
+    sqlx::query("DROP DATABASE IF EXISTS mailroom_bench WITH (FORCE)")
+        .execute(&mut conn)
+        .await
+        .ok()?;
+    sqlx::query("CREATE DATABASE mailroom_bench")
+        .execute(&mut conn)
+        .await
+        .ok()?;
+    Some("postgres://postgres@127.0.0.1:5432/mailroom_bench".into())
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = std::env::temp_dir().join(format!("mailroom-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let plain = dir.join("post.lua");
+    std::fs::write(&plain, "wrk.method = \"POST\"\nwrk.body = '{\"x\":1}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n").unwrap();
+    let mut results = Vec::new();
+    println!("POST throughput, median of {RUNS} runs of {SECONDS} s, wrk on the same cores");
+    measure(
+        "(a) bare axum 200",
+        &bare_server().await,
+        plain.to_str().unwrap(),
+        &mut results,
+    );
+    let group = group_commit_server(dir.join("group.db").to_str().unwrap()).await;
+    measure(
+        "(b) group-commit SQLite",
+        &group,
+        plain.to_str().unwrap(),
+        &mut results,
+    );
+    let sqlite_url = format!("sqlite://{}", dir.join("mailroom.db").display());
+    let sqlite_rss = mailroom("mailroom SQLite", &sqlite_url, &dir, &mut results).await;
+    let pg_rss = match postgres_url().await {
+        Some(url) => Some(mailroom("mailroom PostgreSQL", &url, &dir, &mut results).await),
+        None => {
+            println!("PostgreSQL is not answering at 127.0.0.1:5432: skipped");
+            None
+        }
+    };
+    let rps = |label: &str, c: u32| {
+        results
+            .iter()
+            .find(|(l, cc, _)| l == label && *cc == c)
+            .map(|(_, _, s)| s.rps)
+    };
+    println!();
+    for c in CONNECTIONS {
+        if let (Some(app), Some(a), Some(b)) = (
+            rps("mailroom SQLite", c),
+            rps("(a) bare axum 200", c),
+            rps("(b) group-commit SQLite", c),
+        ) {
+            println!(
+                "c{c:<4} mailroom SQLite = {:.0}% of (b), {:.1}% of (a)",
+                100.0 * app / b,
+                100.0 * app / a
+            );
+        }
+    }
+    println!(
+        "peak RSS: mailroom SQLite {sqlite_rss:.0} MiB{}",
+        pg_rss
+            .map(|r| format!(", PostgreSQL {r:.0} MiB"))
+            .unwrap_or_default()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
