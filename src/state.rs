@@ -4,7 +4,12 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::{config::Config, db::Db, domain::random_token, services::api_keys::KeyCache};
+use crate::{
+    config::Config,
+    db::Db,
+    domain::random_token,
+    services::api_keys::{KeyCache, KeyFlash},
+};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -15,6 +20,8 @@ pub struct AppState {
     pub secret_key: Arc<[u8]>,
     /// Recently checked API credentials.
     pub key_cache: Arc<KeyCache>,
+    /// Keys issued without JavaScript, waiting to be shown once.
+    pub key_flash: Arc<KeyFlash>,
 }
 
 impl AppState {
@@ -30,6 +37,7 @@ impl AppState {
             leptos_options,
             secret_key,
             key_cache: Arc::default(),
+            key_flash: Arc::default(),
         })
     }
 }

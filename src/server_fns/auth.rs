@@ -8,9 +8,9 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     use super::ctx;
     ctx::respond(async move {
         let state = ctx::state()?;
+        let session = ctx::session().await?;
         let ip = ctx::client_ip().await;
         let user = crate::services::auth::login(&state.db, &email, &password, &ip).await?;
-        let session = ctx::session().await?;
         // A new session id at sign-in defeats session fixation.
         session.cycle_id().await.map_err(|_| AppError::Internal)?;
         session

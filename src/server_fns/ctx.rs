@@ -56,15 +56,25 @@ pub async fn actor() -> Result<(AppState, Actor), AppError> {
 /// Runs a server function's body and gives an error its HTTP status. A plain HTML form post (no
 /// JavaScript) is left as the redirect back to the form, which then shows the error.
 pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    // Taken before awaiting: the request context is not kept across awaits during server rendering.
+    let plain_form = from_html_form();
+    let options = use_context::<leptos_axum::ResponseOptions>();
     let result = body.await;
-    if let Err(e) = &result {
-        let from_html_form = use_context::<axum::http::request::Parts>()
-            .and_then(|parts| parts.headers.get(axum::http::header::ACCEPT).cloned())
-            .and_then(|v| v.to_str().ok().map(|v| v.contains("text/html")))
-            .unwrap_or(false);
-        if !from_html_form && let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
-            options.set_status(e.status());
-        }
+    if let (Err(e), false, Some(options)) = (&result, plain_form, options) {
+        options.set_status(e.status());
     }
     result
+}
+
+/// True when the request is a plain HTML form post (no JavaScript): the answer becomes a redirect.
+pub fn from_html_form() -> bool {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.headers.get(axum::http::header::ACCEPT).cloned())
+        .and_then(|v| v.to_str().ok().map(|v| v.contains("text/html")))
+        .unwrap_or(false)
+}
+
+/// The id of the current session, if it has been stored.
+pub async fn session_id() -> Option<String> {
+    session().await.ok()?.id().map(|id| id.to_string())
 }
