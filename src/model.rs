@@ -70,7 +70,6 @@ pub struct ApiKeyInfo {
 /// A freshly issued key: the only time the full key leaves the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IssuedKey {
-    pub account_id: i64,
     pub info: ApiKeyInfo,
     pub key: String,
 }
@@ -116,8 +115,6 @@ pub struct AccountDetails {
     pub logins: Vec<PanelUserInfo>,
     pub projects: Vec<ProjectInfo>,
     pub audit: Vec<AuditEntry>,
-    /// A key this session just issued through a plain form post (no JavaScript), shown this once.
-    pub fresh_key: Option<IssuedKey>,
 }
 
 /// Renders unix milliseconds as `2026-11-26 16:20 UTC`.

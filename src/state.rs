@@ -4,12 +4,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::{
-    config::Config,
-    db::Db,
-    domain::random_token,
-    services::api_keys::{KeyCache, KeyFlash},
-};
+use crate::{config::Config, db::Db, domain::random_token, services::api_keys::KeyCache};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -20,8 +15,6 @@ pub struct AppState {
     pub secret_key: Arc<[u8]>,
     /// Recently checked API credentials.
     pub key_cache: Arc<KeyCache>,
-    /// Keys issued without JavaScript, waiting to be shown once.
-    pub key_flash: Arc<KeyFlash>,
 }
 
 impl AppState {
@@ -37,7 +30,6 @@ impl AppState {
             leptos_options,
             secret_key,
             key_cache: Arc::default(),
-            key_flash: Arc::default(),
         })
     }
 }

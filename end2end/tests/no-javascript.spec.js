@@ -18,16 +18,6 @@ test('sign in, create an account and see a field error with JavaScript disabled'
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
 
-  // Issuing a key without JavaScript: the redirected page shows the key this once.
-  await page.getByLabel('Label (optional)').fill('no-js');
-  await page.getByRole('button', { name: 'Issue key' }).click();
-  await expect(page.getByText('Copy this key now. It will not be shown again.')).toBeVisible();
-  const key = await page.getByLabel('New API key').inputValue();
-  expect(key).toMatch(/^mr_[A-Za-z0-9]{40}$/);
-  await page.reload();
-  await expect(page.getByLabel('New API key')).toHaveCount(0);
-  await expect(page.getByText(`${key.slice(0, 11)}…`, { exact: true })).toBeVisible();
-
   await page.getByLabel('Project name').fill('Newsletter');
   await page.getByRole('button', { name: 'Create project' }).click();
   await expect(page.getByRole('link', { name: 'Newsletter' })).toBeVisible();

@@ -32,14 +32,8 @@ pub async fn create_account(name: String) -> Result<Account, AppError> {
 pub async fn get_account(account_id: i64) -> Result<AccountDetails, AppError> {
     use super::ctx;
     ctx::respond(async move {
-        // Read from the request context before any other await (it is not kept across awaits in SSR).
-        let session_id = ctx::session_id().await;
         let (state, actor) = ctx::actor().await?;
-        let mut page = crate::services::accounts::page(&state.db, &actor, account_id).await?;
-        if let Some(session_id) = session_id {
-            page.fresh_key = state.key_flash.take(&session_id, account_id);
-        }
-        Ok(page)
+        crate::services::accounts::page(&state.db, &actor, account_id).await
     })
     .await
 }
@@ -59,21 +53,9 @@ pub async fn set_account_suspended(account_id: i64, suspended: bool) -> Result<(
 pub async fn issue_api_key(account_id: i64, label: String) -> Result<IssuedKey, AppError> {
     use super::ctx;
     ctx::respond(async move {
-        let (plain_form, session_id) = (ctx::from_html_form(), ctx::session_id().await);
         let (state, actor) = ctx::actor().await?;
-        let issued = crate::services::api_keys::issue(
-            &state.db,
-            &state.secret_key,
-            &actor,
-            account_id,
-            &label,
-        )
-        .await?;
-        // Without JavaScript the answer is a redirect back to the account page, which shows it once.
-        if plain_form && let Some(session_id) = session_id {
-            state.key_flash.put(session_id, issued.clone());
-        }
-        Ok(issued)
+        crate::services::api_keys::issue(&state.db, &state.secret_key, &actor, account_id, &label)
+            .await
     })
     .await
 }

@@ -73,8 +73,3 @@ pub fn from_html_form() -> bool {
         .and_then(|v| v.to_str().ok().map(|v| v.contains("text/html")))
         .unwrap_or(false)
 }
-
-/// The id of the current session, if it has been stored.
-pub async fn session_id() -> Option<String> {
-    session().await.ok()?.id().map(|id| id.to_string())
-}

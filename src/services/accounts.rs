@@ -69,7 +69,6 @@ pub async fn page(db: &Db, actor: &Actor, account_id: i64) -> Result<AccountDeta
         keys: db.api_keys_of_account(account_id).await?,
         logins: db.client_users_of_account(account_id).await?,
         projects: db.projects_of_account(account_id).await?,
-        fresh_key: None,
         audit: db.audit_of_account(account_id, AUDIT_ENTRIES_SHOWN).await?,
         account,
     })

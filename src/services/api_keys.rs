@@ -43,7 +43,6 @@ pub async fn issue(
     )
     .await?;
     Ok(IssuedKey {
-        account_id,
         info,
         key: key.expose().to_owned(),
     })
@@ -147,36 +146,5 @@ fn quoted(label: &str) -> String {
         String::new()
     } else {
         format!("(\"{label}\")")
-    }
-}
-
-/// Keys issued by a plain form post (no JavaScript) wait here for the page that the browser is redirected
-/// to, keyed by session id, for at most `KeyFlash::TTL`, and are handed out once. Only in this process's
-/// memory: never written anywhere.
-#[derive(Default)]
-pub struct KeyFlash {
-    waiting: Mutex<HashMap<String, (Instant, IssuedKey)>>,
-}
-
-impl KeyFlash {
-    pub const TTL: Duration = Duration::from_secs(120);
-
-    pub fn put(&self, session_id: String, key: IssuedKey) {
-        let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
-        waiting.retain(|_, (at, _)| at.elapsed() < Self::TTL);
-        waiting.insert(session_id, (Instant::now(), key));
-    }
-
-    /// The key waiting for this session and account, removed.
-    pub fn take(&self, session_id: &str, account_id: i64) -> Option<IssuedKey> {
-        let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
-        let fresh = waiting
-            .get(session_id)
-            .is_some_and(|(at, key)| at.elapsed() < Self::TTL && key.account_id == account_id);
-        if fresh {
-            waiting.remove(session_id).map(|(_, key)| key)
-        } else {
-            None
-        }
     }
 }

@@ -9,7 +9,7 @@ use crate::{
     },
     domain::Role,
     model::{
-        AccountDetails, ApiKeyInfo, AuditEntry, IssuedKey, PanelUserInfo, ProjectInfo, SessionUser,
+        AccountDetails, ApiKeyInfo, AuditEntry, PanelUserInfo, ProjectInfo, SessionUser,
         format_time,
     },
     server_fns::{
@@ -126,7 +126,7 @@ fn AccountView(page: AccountDetails, can_edit: bool) -> impl IntoView {
                 "This account is suspended: its API calls are refused with 403 until a CSM reactivates it."
             </p>
         })}
-        <ApiKeysSection account_id=account.id keys=page.keys fresh_key=page.fresh_key can_edit />
+        <ApiKeysSection account_id=account.id keys=page.keys can_edit />
         <div class="grid-2">
             <LoginsSection account_id=account.id logins=page.logins can_edit />
             <ProjectsSection account_id=account.id projects=page.projects can_edit />
@@ -164,20 +164,13 @@ fn SuspendControl(account_id: i64, suspended: bool) -> impl IntoView {
 }
 
 #[component]
-fn ApiKeysSection(
-    account_id: i64,
-    keys: Vec<ApiKeyInfo>,
-    /// A key issued by a plain form post, handed over by the server this once.
-    fresh_key: Option<IssuedKey>,
-    can_edit: bool,
-) -> impl IntoView {
+fn ApiKeysSection(account_id: i64, keys: Vec<ApiKeyInfo>, can_edit: bool) -> impl IntoView {
     let actions = expect_context::<Actions>();
     let issue = actions.issue;
     let issued = move || {
         issue
             .value()
             .with(|v| v.as_ref().and_then(|r| r.as_ref().ok().cloned()))
-            .or_else(|| fresh_key.clone())
     };
     view! {
         <section class="card" aria-labelledby="keys-heading">
