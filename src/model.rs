@@ -199,3 +199,28 @@ pub struct EmailTypeInfo {
     pub subject: String,
     pub created_at: i64,
 }
+
+/// An email in the captured outbox, as its list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub message_id: String,
+    pub project_id: i64,
+    pub project_name: String,
+    pub sender: String,
+    pub recipient: String,
+    pub subject: String,
+    pub created_at: i64,
+}
+
+/// One captured email with its source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub entry: OutboxEntry,
+    /// The message as it would have gone to the relay (headers and MIME parts).
+    pub raw: String,
+    /// The decoded text and HTML parts.
+    pub text: Option<String>,
+    pub html: Option<String>,
+}

@@ -178,19 +178,18 @@ fn spawn_housekeeping(state: &AppState) {
     });
 }
 
-/// Serves on `listener` until `shutdown` resolves, then finishes the requests in flight.
+/// Serves on `listener` until `shutdown` resolves, then finishes the requests in flight (the caller
+/// closes the database after stopping its other tasks).
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     spawn_housekeeping(&state);
-    let db = state.db.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
-    db.close().await;
     Ok(())
 }
 

@@ -3,8 +3,19 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use tokio::sync::Notify;
 
-use crate::{config::Config, db::Db, domain::random_token, services::api_keys::KeyCache};
+use crate::{
+    config::Config,
+    db::Db,
+    domain::random_token,
+    jobs::Transport,
+    mail::smtp::{SmtpPool, SmtpSettings},
+    services::{
+        api_keys::KeyCache,
+        emails::{SendScopes, SendWriter},
+    },
+};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -15,6 +26,12 @@ pub struct AppState {
     pub secret_key: Arc<[u8]>,
     /// Recently checked API credentials.
     pub key_cache: Arc<KeyCache>,
+    /// The group-commit writer of `POST /v1/emails`.
+    pub send_writer: SendWriter,
+    /// Recently checked projects and email types of sends.
+    pub send_scopes: Arc<SendScopes>,
+    /// Wakes the delivery workers when sends were stored.
+    pub delivery_wake: Arc<Notify>,
 }
 
 impl AppState {
@@ -24,12 +41,16 @@ impl AppState {
         leptos_options: LeptosOptions,
     ) -> anyhow::Result<AppState> {
         let secret_key = secret_key(&db, &config).await?;
+        let delivery_wake = Arc::new(Notify::new());
         Ok(AppState {
-            db,
             config: Arc::new(config),
             leptos_options,
             secret_key,
             key_cache: Arc::default(),
+            send_writer: SendWriter::start(db.clone(), delivery_wake.clone()),
+            send_scopes: Arc::default(),
+            delivery_wake,
+            db,
         })
     }
 }
@@ -46,3 +67,25 @@ pub async fn secret_key(db: &Db, config: &Config) -> anyhow::Result<Arc<[u8]>> {
     };
     Ok(key.into_bytes().into())
 }
+
+impl AppState {
+    /// The transport of outgoing email: the relay of `MAILROOM_SMTP_URL`, or else the captured outbox.
+    pub fn transport(&self) -> anyhow::Result<Transport> {
+        let Some(url) = &self.config.smtp_url else {
+            return Ok(Transport::Outbox);
+        };
+        let settings = SmtpSettings::from_url(url)?;
+        let hello = url::Url::parse(&self.config.base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".into());
+        Ok(Transport::Smtp(Arc::new(SmtpPool::new(
+            settings,
+            SMTP_CONNECTIONS,
+            &hello,
+        ))))
+    }
+}
+
+/// Connections to the SMTP relay per process.
+pub const SMTP_CONNECTIONS: usize = 32;

@@ -19,6 +19,7 @@ both_databases!(
     another_accounts_data_is_not_found,
     check_email_normalizes,
     idempotency_key_replays_the_first_answer,
+    concurrent_sends_share_users_and_keys,
 );
 
 /// An account with a key, a project and an email type, created as the operator would.
@@ -86,7 +87,7 @@ impl Tenant {
         read(self.auth(Client::new().get(format!("{}{path}", app.base)))).await
     }
 
-    fn send_body(&self, email: &str) -> Value {
+    pub fn send_body(&self, email: &str) -> Value {
         json!({"project_id": self.project_id, "type_id": self.type_id, "category": "trigger",
                "user": {"email": email, "name": "Anna", "platform_id": 5, "language_id": "en"},
                "data": {"code": "123456"}, "meta": {"order": "A-17"}})
@@ -454,4 +455,66 @@ async fn idempotency_key_replays_the_first_answer(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert_ne!(other["data"]["message_id"], first["data"]["message_id"]);
     assert_eq!(other["data"]["user_created"], false);
+}
+
+/// Many sends at once end up in shared batches of the send writer: each new user is created by exactly one
+/// send, repeats of one Idempotency-Key store one email, and every answered email is stored.
+async fn concurrent_sends_share_users_and_keys(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let t = std::sync::Arc::new(tenant(&app, "Acme").await);
+    let url = format!("{}/v1/emails", app.base);
+    let client = Client::new();
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..80 {
+        let (t, url, client) = (t.clone(), url.clone(), client.clone());
+        sends.spawn(async move {
+            let request = if i < 60 {
+                let mut body = t.send_body(&format!("user{}@example.com", i % 8));
+                body["user"]["name"] = json!(format!("Name {i}"));
+                t.auth(client.post(&url)).json(&body)
+            } else {
+                // 20 repeats of one request, racing each other.
+                t.auth(client.post(&url))
+                    .header("idempotency-key", "same")
+                    .json(&t.send_body("repeat@example.com"))
+            };
+            (i, read(request).await)
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(joined) = sends.join_next().await {
+        let (i, (status, body)) = joined.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        answers.push((i, body["data"].clone()));
+    }
+    for user in 0..8 {
+        let email = format!("user{user}@example.com");
+        let of_user: Vec<&Value> = answers
+            .iter()
+            .filter(|(i, _)| *i < 60 && i % 8 == user)
+            .map(|(_, d)| d)
+            .collect();
+        let created = of_user.iter().filter(|d| d["user_created"] == true).count();
+        assert_eq!(created, 1, "{email}: created by exactly one send");
+        assert!(
+            of_user
+                .iter()
+                .all(|d| d["user_id"] == of_user[0]["user_id"])
+        );
+    }
+    let repeats: Vec<&Value> = answers
+        .iter()
+        .filter(|(i, _)| *i >= 60)
+        .map(|(_, d)| d)
+        .collect();
+    assert!(
+        repeats.iter().all(|d| *d == repeats[0]),
+        "the repeats answer as the first"
+    );
+    assert_eq!(repeats[0]["user_created"], true);
+    let stored = app.db().all_message_ids().await.unwrap();
+    assert_eq!(stored.len(), 61);
+    for (_, data) in &answers {
+        assert!(stored.contains(&data["message_id"].as_str().unwrap().to_owned()));
+    }
 }

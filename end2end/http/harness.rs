@@ -1,7 +1,13 @@
 //! Starts Mailroom for a test and talks to it over HTTP.
 use std::net::SocketAddr;
 
-use mailroom::{config::Config, db::Db, server, state::AppState};
+use mailroom::{
+    config::Config,
+    db::Db,
+    jobs::{Deliverer, DeliveryOptions, Transport},
+    server,
+    state::AppState,
+};
 use reqwest::{Client, Response, header};
 use serde_json::Value;
 
@@ -169,6 +175,24 @@ impl TestApp {
 
     pub fn db(&self) -> &Db {
         &self.state.db
+    }
+
+    /// A delivery worker of this app (the spawned app runs none: tests deliver when they choose).
+    pub fn deliverer(&self, transport: Transport, options: DeliveryOptions) -> Deliverer {
+        Deliverer::new(
+            self.state.db.clone(),
+            transport,
+            options,
+            &self.state.config.base_url,
+        )
+    }
+
+    /// Delivers everything due to the captured outbox; returns how many emails were handled.
+    pub async fn deliver(&self) -> usize {
+        self.deliverer(Transport::Outbox, DeliveryOptions::default())
+            .drain()
+            .await
+            .unwrap()
     }
 
     /// A browser-like client with its own cookie jar (one signed-in person).

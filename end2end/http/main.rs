@@ -2,12 +2,14 @@
 //! once on PostgreSQL (see `both_databases!`).
 
 mod harness;
+mod smtp_peer;
 
 mod accounts;
 mod api;
 mod auth;
 mod battery;
 mod cli;
+mod delivery;
 mod durability;
 mod email_types;
 mod keys;

@@ -47,7 +47,14 @@ pub async fn send(
 ) -> Result<Json<Value>, Problem> {
     let idempotency = idempotency(&headers, &body)?;
     let request = parse_send(&state, client, &body).await?;
-    let outcome = emails::send(&state.db, client.account_id, request, idempotency).await?;
+    let outcome = emails::send(
+        &state.db,
+        &state.send_writer,
+        client.account_id,
+        request,
+        idempotency,
+    )
+    .await?;
     Ok(Json(json!({ "data": outcome })))
 }
 
@@ -91,17 +98,14 @@ fn positive_id(body: &Map<String, Value>, field: &str, errors: &mut FieldErrors)
     }
 }
 
-fn object_field(
-    body: &Map<String, Value>,
-    field: &str,
-    errors: &mut FieldErrors,
-) -> Map<String, Value> {
+/// An optional object field, serialized (absent or null: `{}`).
+fn object_json(body: &Map<String, Value>, field: &str, errors: &mut FieldErrors) -> String {
     match body.get(field) {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(map)) => map.clone(),
+        Some(value @ Value::Object(_)) => value.to_string(),
+        None | Some(Value::Null) => "{}".to_owned(),
         Some(_) => {
             errors.insert(field.into(), "must be a JSON object".into());
-            Map::new()
+            "{}".to_owned()
         }
     }
 }
@@ -157,15 +161,15 @@ async fn parse_send(
             (None, UserParams::default())
         }
     };
-    let data = object_field(body, "data", &mut errors);
-    let meta = object_field(body, "meta", &mut errors);
-    if Value::Object(meta.clone()).to_string().len() > MAX_META_BYTES {
+    let data = object_json(body, "data", &mut errors);
+    let meta = object_json(body, "meta", &mut errors);
+    if meta.len() > MAX_META_BYTES {
         errors.insert("meta".into(), "must be at most 8 KiB".into());
     }
     if let Some(project_id) = project_id
         && !state
-            .db
-            .project_of_account(client.account_id, project_id)
+            .send_scopes
+            .project_of_account(&state.db, client.account_id, project_id)
             .await?
     {
         errors.insert(
@@ -174,8 +178,8 @@ async fn parse_send(
         );
     } else if let (Some(project_id), Some(type_id)) = (project_id, type_id)
         && state
-            .db
-            .email_type_category(project_id, type_id)
+            .send_scopes
+            .type_category(&state.db, project_id, type_id)
             .await?
             .is_none()
     {

@@ -5,11 +5,14 @@ use std::{io::BufRead, process::ExitCode};
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use std::sync::Arc;
+
 use crate::{
     config::Config,
     db::Db,
     domain::Role,
     error::AppError,
+    jobs::{Deliverer, DeliveryOptions},
     server,
     services::{Actor, accounts, api_keys, email_types, panel_users, projects},
     state,
@@ -168,16 +171,29 @@ fn init_tracing() {
         .try_init();
 }
 
+/// Delivery workers per process (each claims a batch; two keep claiming and sending overlapped).
+const DELIVERY_WORKERS: usize = 2;
+
 async fn execute(command: Command) -> anyhow::Result<Option<String>> {
     let config = Config::from_env()?;
     if let Command::Serve = command {
         let addr = config.site_addr;
         let state = server::prepare(config).await?;
+        let db = state.db.clone();
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         tracing::info!("Mailroom listening on http://{addr}");
+        let deliverer = Arc::new(Deliverer::new(
+            state.db.clone(),
+            state.transport()?,
+            DeliveryOptions::default(),
+            &state.config.base_url,
+        ));
+        let workers = deliverer.spawn_workers(DELIVERY_WORKERS, state.delivery_wake.clone());
         server::serve(state, listener, server::shutdown_signal()).await?;
+        workers.stop().await;
+        db.close().await;
         return Ok(None);
     }
     let db = Db::connect(&config.database_url).await?;

@@ -1,3 +1,7 @@
+use std::collections::{BTreeMap, HashMap};
+
+use sqlx::QueryBuilder;
+
 use super::{
     Db, now_ms,
     users::{UPDATE_USER_SQL, bind_params},
@@ -6,25 +10,27 @@ use super::{
 use crate::domain::UserParams;
 
 /// An email to enqueue: already validated, the address normalized.
-pub struct NewEmail<'a> {
-    pub message_id: &'a str,
+#[derive(Debug, Clone)]
+pub struct NewEmail {
+    pub message_id: String,
     pub project_id: i64,
     pub type_id: i64,
-    pub category: &'a str,
-    pub email: &'a str,
-    pub params: &'a UserParams,
-    pub data: &'a str,
-    pub meta: &'a str,
+    pub category: String,
+    pub email: String,
+    pub params: UserParams,
+    /// The send's `data` and `meta` objects, serialized.
+    pub data: String,
+    pub meta: String,
     /// Recorded in the same transaction, so that a repeat of the request finds it.
-    pub idempotency: Option<IdempotencyKey<'a>>,
+    pub idempotency: Option<IdempotencyKey>,
 }
 
 /// An `Idempotency-Key` of an account's request, with the hash of the request body.
-#[derive(Clone, Copy)]
-pub struct IdempotencyKey<'a> {
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
     pub account_id: i64,
-    pub key: &'a str,
-    pub request_hash: &'a str,
+    pub key: String,
+    pub request_hash: String,
 }
 
 /// The first answer to an idempotent request, as recorded.
@@ -52,6 +58,44 @@ pub struct Enqueued {
     pub user_id: i64,
     pub user_created: bool,
     pub status: &'static str,
+}
+
+/// Rows per multi-row statement (well under either database's limit of bound parameters).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// A user as the enqueuing transaction reads it.
+#[derive(sqlx::FromRow)]
+struct StoredUser {
+    id: i64,
+    email: String,
+    subscribed: bool,
+    name: Option<String>,
+    gender: Option<String>,
+    platform_id: Option<i64>,
+    country_id: Option<String>,
+    list_id: Option<i64>,
+    client_user_id: Option<String>,
+    ak: Option<String>,
+    age: Option<i64>,
+    photo: Option<String>,
+    language_id: Option<String>,
+}
+
+impl StoredUser {
+    fn params(&self) -> UserParams {
+        UserParams {
+            name: self.name.clone(),
+            gender: self.gender.clone(),
+            platform_id: self.platform_id,
+            country_id: self.country_id.clone(),
+            list_id: self.list_id,
+            client_user_id: self.client_user_id.clone(),
+            ak: self.ak.clone(),
+            age: self.age,
+            photo: self.photo.clone(),
+            language_id: self.language_id.clone(),
+        }
+    }
 }
 
 /// An email as stored, with its current status.
@@ -95,88 +139,190 @@ impl Db {
         })
     }
 
-    /// Creates or updates the user and stores the email with its first event, in one transaction: when this
-    /// returns, the email is durable. Unsubscribed users get the email recorded as `suppressed`.
-    pub async fn enqueue_email(&self, email: &NewEmail<'_>) -> sqlx::Result<EnqueueOutcome> {
+    /// Stores a batch of emails in one transaction (a group commit): creates or updates their users, stores
+    /// each email with its first event and records the Idempotency-Keys. When this returns, every email
+    /// of the batch is durable. The outcomes are in the order of `batch`. Emails of unsubscribed users are
+    /// recorded as `suppressed`.
+    pub async fn enqueue_emails(&self, batch: &[NewEmail]) -> sqlx::Result<Vec<EnqueueOutcome>> {
         let now = now_ms();
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let inserted: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO users (project_id, email, created_at, updated_at) VALUES ($1, $2, $3, $3)
-                 ON CONFLICT (project_id, email) DO NOTHING RETURNING id",
-            )
-            .bind(email.project_id)
-            .bind(email.email)
-            .bind(now)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let (user_id, subscribed): (i64, bool) = sqlx::query_as(
-                "SELECT id, subscribed <> 0 FROM users WHERE project_id = $1 AND email = $2",
-            )
-            .bind(email.project_id)
-            .bind(email.email)
-            .fetch_one(&mut *tx)
-            .await?;
-            if !email.params.is_empty() {
-                bind_params!(
-                    sqlx::query(UPDATE_USER_SQL).bind(user_id).bind(now),
-                    email.params
-                )
-                .execute(&mut *tx)
-                .await?;
+            // 1. Idempotency-Keys first: a request whose key is live already writes nothing. An expired
+            //    record of the same key is replaced. `user_created` is set in step 4.
+            let mut live = vec![true; batch.len()];
+            for (email, live) in batch.iter().zip(live.iter_mut()) {
+                if let Some(idem) = &email.idempotency {
+                    let recorded = sqlx::query(
+                        "INSERT INTO idempotency_keys (account_id, key, request_hash, message_id, user_created, created_at)
+                         VALUES ($1, $2, $3, $4, 0, $5)
+                         ON CONFLICT (account_id, key) DO UPDATE SET request_hash = excluded.request_hash,
+                           message_id = excluded.message_id, user_created = 0, created_at = excluded.created_at
+                         WHERE idempotency_keys.created_at < $6",
+                    )
+                    .bind(idem.account_id)
+                    .bind(&idem.key)
+                    .bind(&idem.request_hash)
+                    .bind(&email.message_id)
+                    .bind(now)
+                    .bind(now - IDEMPOTENCY_WINDOW_MS)
+                    .execute(&mut *tx)
+                    .await?;
+                    *live = recorded.rows_affected() > 0;
+                }
             }
-            let status = if subscribed { "queued" } else { "suppressed" };
-            let email_id: i64 = sqlx::query_scalar(
-                "INSERT INTO emails (message_id, project_id, user_id, type_id, category, data, meta, status,
-                   next_attempt_at, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9) RETURNING id",
-            )
-            .bind(email.message_id)
-            .bind(email.project_id)
-            .bind(user_id)
-            .bind(email.type_id)
-            .bind(email.category)
-            .bind(email.data)
-            .bind(email.meta)
-            .bind(status)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query("INSERT INTO email_events (email_id, status, at) VALUES ($1, $2, $3)")
-                .bind(email_id)
-                .bind(status)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            if let Some(idem) = email.idempotency {
-                // An expired record of the same key is replaced; a live one means a concurrent repeat won.
-                let recorded = sqlx::query(
-                    "INSERT INTO idempotency_keys (account_id, key, request_hash, message_id, user_created, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT (account_id, key) DO UPDATE SET request_hash = excluded.request_hash,
-                       message_id = excluded.message_id, user_created = excluded.user_created,
-                       created_at = excluded.created_at
-                     WHERE idempotency_keys.created_at < $7",
-                )
-                .bind(idem.account_id)
-                .bind(idem.key)
-                .bind(idem.request_hash)
-                .bind(email.message_id)
-                .bind(i64::from(inserted.is_some()))
-                .bind(now)
-                .bind(now - IDEMPOTENCY_WINDOW_MS)
-                .execute(&mut *tx)
-                .await?;
-                if recorded.rows_affected() == 0 {
-                    return Ok(EnqueueOutcome::KeyTaken);
+            let sends = || batch.iter().zip(&live).filter(|(_, l)| **l).map(|(e, _)| e);
+
+            // 2. Users: each (project, email) once, with the parameters of its sends merged in order. The
+            //    sorted order keeps lock order the same in every process.
+            let mut wanted: BTreeMap<(i64, &str), UserParams> = BTreeMap::new();
+            for email in sends() {
+                wanted
+                    .entry((email.project_id, email.email.as_str()))
+                    .and_modify(|p| *p = p.merged_with(&email.params))
+                    .or_insert_with(|| email.params.clone());
+            }
+            let wanted: Vec<_> = wanted.into_iter().collect();
+            let mut created: HashMap<(i64, String), ()> = HashMap::new();
+            for chunk in wanted.chunks(ROWS_PER_STATEMENT) {
+                let mut insert = QueryBuilder::new(
+                    "INSERT INTO users (project_id, email, name, gender, platform_id, country_id, list_id,
+                       client_user_id, ak, age, photo, language_id, created_at, updated_at) ",
+                );
+                insert.push_values(chunk, |mut row, ((project_id, email), p)| {
+                    row.push_bind(*project_id)
+                        .push_bind(*email)
+                        .push_bind(p.name.as_deref())
+                        .push_bind(p.gender.as_deref())
+                        .push_bind(p.platform_id)
+                        .push_bind(p.country_id.as_deref())
+                        .push_bind(p.list_id)
+                        .push_bind(p.client_user_id.as_deref())
+                        .push_bind(p.ak.as_deref())
+                        .push_bind(p.age)
+                        .push_bind(p.photo.as_deref())
+                        .push_bind(p.language_id.as_deref())
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                insert.push(
+                    " ON CONFLICT (project_id, email) DO NOTHING RETURNING project_id, email",
+                );
+                let rows: Vec<(i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+                created.extend(rows.into_iter().map(|key| (key, ())));
+            }
+            let mut stored: HashMap<(i64, String), StoredUser> =
+                HashMap::with_capacity(wanted.len());
+            for chunk in wanted.chunk_by(|a, b| a.0.0 == b.0.0) {
+                for chunk in chunk.chunks(ROWS_PER_STATEMENT) {
+                    let mut select = QueryBuilder::new(
+                        "SELECT id, email, subscribed <> 0 AS subscribed, name, gender, platform_id, country_id,
+                           list_id, client_user_id, ak, age, photo, language_id FROM users WHERE project_id = ",
+                    );
+                    select.push_bind(chunk[0].0.0).push(" AND email IN (");
+                    let mut list = select.separated(", ");
+                    for ((_, email), _) in chunk {
+                        list.push_bind(*email);
+                    }
+                    select.push(")");
+                    let rows: Vec<StoredUser> = select.build_query_as().fetch_all(&mut *tx).await?;
+                    stored.extend(
+                        rows.into_iter()
+                            .map(|u| ((chunk[0].0.0, u.email.clone()), u)),
+                    );
+                }
+            }
+            //    Users that existed get the parameters that differ.
+            for ((project_id, email), params) in &wanted {
+                let key = (*project_id, (*email).to_owned());
+                let user = stored.get(&key).ok_or(sqlx::Error::RowNotFound)?;
+                if !created.contains_key(&key) && params.would_change(&user.params()) {
+                    bind_params!(sqlx::query(UPDATE_USER_SQL).bind(user.id).bind(now), params)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+
+            // 3. The emails and their first events.
+            let mut outcomes = Vec::with_capacity(batch.len());
+            let mut rows = Vec::with_capacity(batch.len());
+            for (email, live) in batch.iter().zip(&live) {
+                if !*live {
+                    outcomes.push(EnqueueOutcome::KeyTaken);
+                    continue;
+                }
+                let key = (email.project_id, email.email.clone());
+                let user = &stored[&key];
+                // Only the first send to a new user created it.
+                let user_created = created.remove(&key).is_some();
+                let status = if user.subscribed {
+                    "queued"
+                } else {
+                    "suppressed"
+                };
+                rows.push((email, user.id, status));
+                outcomes.push(EnqueueOutcome::Stored(Enqueued {
+                    user_id: user.id,
+                    user_created,
+                    status,
+                }));
+            }
+            let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
+            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                let mut insert = QueryBuilder::new(
+                    "INSERT INTO emails (message_id, project_id, user_id, type_id, category, data, meta, status,
+                       next_attempt_at, created_at, updated_at) ",
+                );
+                insert.push_values(chunk, |mut row, (email, user_id, status)| {
+                    row.push_bind(email.message_id.as_str())
+                        .push_bind(email.project_id)
+                        .push_bind(*user_id)
+                        .push_bind(email.type_id)
+                        .push_bind(email.category.as_str())
+                        .push_bind(email.data.as_str())
+                        .push_bind(email.meta.as_str())
+                        .push_bind(*status)
+                        .push_bind(now)
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                insert.push(" RETURNING id, message_id");
+                let inserted: Vec<(i64, String)> =
+                    insert.build_query_as().fetch_all(&mut *tx).await?;
+                ids.extend(
+                    inserted
+                        .into_iter()
+                        .map(|(id, message_id)| (message_id, id)),
+                );
+            }
+            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                let mut insert =
+                    QueryBuilder::new("INSERT INTO email_events (email_id, status, at) ");
+                insert.push_values(chunk, |mut row, (email, _, status)| {
+                    row.push_bind(ids.get(&email.message_id).copied())
+                        .push_bind(*status)
+                        .push_bind(now);
+                });
+                insert.build().execute(&mut *tx).await?;
+            }
+
+            // 4. Idempotency records of the sends that created their user say so (for the replay).
+            for (email, outcome) in batch.iter().zip(&outcomes) {
+                if let (
+                    Some(idem),
+                    EnqueueOutcome::Stored(Enqueued {
+                        user_created: true, ..
+                    }),
+                ) = (&email.idempotency, outcome)
+                {
+                    sqlx::query("UPDATE idempotency_keys SET user_created = 1 WHERE account_id = $1 AND key = $2")
+                        .bind(idem.account_id)
+                        .bind(&idem.key)
+                        .execute(&mut *tx)
+                        .await?;
                 }
             }
             tx.commit().await?;
-            Ok(EnqueueOutcome::Stored(Enqueued {
-                user_id,
-                user_created: inserted.is_some(),
-                status,
-            }))
+            Ok(outcomes)
         })
     }
 

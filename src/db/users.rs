@@ -72,6 +72,23 @@ impl Db {
             .await)
     }
 
+    /// The users with these ids (for the delivery workers).
+    pub async fn users_by_ids(&self, ids: &[i64]) -> sqlx::Result<Vec<UserRow>> {
+        let mut users = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            with_pool!(self, |pool| {
+                let mut select = sqlx::QueryBuilder::new(format!("{USER_SELECT} WHERE u.id IN ("));
+                let mut list = select.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                select.push(")");
+                users.extend(select.build_query_as::<UserRow>().fetch_all(pool).await?);
+            })
+        }
+        Ok(users)
+    }
+
     /// A user by project and normalized email, if the project is the account's.
     pub async fn user_by_email(
         &self,

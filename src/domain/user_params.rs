@@ -108,6 +108,30 @@ impl UserParams {
     pub fn is_empty(&self) -> bool {
         *self == UserParams::default()
     }
+
+    /// These parameters updated by `later` (a later request's given fields win; absent ones stay).
+    pub fn merged_with(&self, later: &UserParams) -> UserParams {
+        fn pick<T: Clone>(earlier: &Option<T>, later: &Option<T>) -> Option<T> {
+            later.clone().or_else(|| earlier.clone())
+        }
+        UserParams {
+            name: pick(&self.name, &later.name),
+            gender: pick(&self.gender, &later.gender),
+            platform_id: pick(&self.platform_id, &later.platform_id),
+            country_id: pick(&self.country_id, &later.country_id),
+            list_id: pick(&self.list_id, &later.list_id),
+            client_user_id: pick(&self.client_user_id, &later.client_user_id),
+            ak: pick(&self.ak, &later.ak),
+            age: pick(&self.age, &later.age),
+            photo: pick(&self.photo, &later.photo),
+            language_id: pick(&self.language_id, &later.language_id),
+        }
+    }
+
+    /// True when applying these parameters to `stored` would change something.
+    pub fn would_change(&self, stored: &UserParams) -> bool {
+        stored.merged_with(self) != *stored
+    }
 }
 
 fn is_http_url(text: &str) -> bool {
@@ -203,6 +227,19 @@ mod tests {
         assert_eq!(p.country_id.as_deref(), Some("DE"));
         assert_eq!(p.language_id.as_deref(), Some("en"));
         assert_eq!(p.platform_id, Some(5));
+    }
+
+    #[test]
+    fn merges_later_fields_over_earlier_ones() {
+        let (first, _) = parse(json!({"name": "Anna", "age": 30}));
+        let (second, _) = parse(json!({"age": 31, "language_id": "en"}));
+        let merged = first.merged_with(&second);
+        assert_eq!(merged.name.as_deref(), Some("Anna"));
+        assert_eq!(merged.age, Some(31));
+        assert_eq!(merged.language_id.as_deref(), Some("en"));
+        assert!(second.would_change(&first));
+        assert!(!first.would_change(&merged.merged_with(&first)));
+        assert!(!UserParams::default().would_change(&first));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 use crate::{
     db::{Db, NewEmailType},
     error::AppError,
+    mail::EmailTemplate,
     model::EmailTypeInfo,
     services::Actor,
 };
@@ -58,6 +59,10 @@ pub async fn create(
             "text_body",
             "is required (every email has a text part)",
         ));
+    }
+    // A template that does not compile is refused here, with the part and line, rather than at sending.
+    if let Err(e) = EmailTemplate::compile(input.subject, input.html_body, input.text_body) {
+        return Err(invalid(e.part, &format!("does not compile: {}", e.message)));
     }
     let id = db
         .insert_email_type(NewEmailType {

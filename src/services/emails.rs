@@ -1,7 +1,18 @@
 //! Sending an email: the user is created on the first send or updated, and the email is stored as
 //! queued (durably) before the caller hears back.
+//!
+//! Sends are written by one writer task per process (a group commit): each request hands its validated
+//! email to the writer and waits; the writer commits whatever is waiting as one transaction, without
+//! waiting for more, then answers them all. One transaction per batch instead of one per request is what
+//! lets SQLite (one writer at a time) and PostgreSQL (one flush per commit) keep up with many clients.
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
 use serde::Serialize;
-use serde_json::{Map, Value};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::{
     db::{Db, EnqueueOutcome, IdempotencyKey, IdempotencyRecord, NewEmail},
@@ -17,8 +28,9 @@ pub struct SendRequest {
     /// The normalized address.
     pub email: String,
     pub params: UserParams,
-    pub data: Map<String, Value>,
-    pub meta: Map<String, Value>,
+    /// The `data` and `meta` objects, serialized.
+    pub data: String,
+    pub meta: String,
 }
 
 /// The answer to a send.
@@ -31,9 +43,27 @@ pub struct SendOutcome {
     pub status: String,
 }
 
-/// A new message id: `msg_` and 24 random letters and digits.
+/// A new message id: `msg_`, the time in milliseconds (9 base-36 digits) and 15 random letters and
+/// digits (~89 bits). Ids of one moment sort together, so the database's index of message ids grows at
+/// its end instead of at a random page per email.
 fn message_id() -> String {
-    format!("msg_{}", random_token(24))
+    format!(
+        "msg_{}{}",
+        base36_millis(crate::db::now_ms()),
+        random_token(15)
+    )
+}
+
+/// `ms` as 9 base-36 digits (enough until the year 5000).
+fn base36_millis(ms: i64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut n = u64::try_from(ms).unwrap_or(0);
+    let mut out = [b'0'; 9];
+    for slot in out.iter_mut().rev() {
+        *slot = DIGITS[(n % 36) as usize];
+        n /= 36;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// An `Idempotency-Key` and the hash of its request's body.
@@ -42,10 +72,158 @@ pub struct Idempotency {
     pub request_hash: String,
 }
 
+type Reply = oneshot::Sender<Result<EnqueueOutcome, AppError>>;
+
+/// The handle of the process's send writer (cheap to clone).
+#[derive(Clone)]
+pub struct SendWriter {
+    sender: mpsc::Sender<(NewEmail, Reply)>,
+}
+
+impl SendWriter {
+    /// Most emails committed in one transaction.
+    pub const MAX_BATCH: usize = 1000;
+
+    /// Starts the writer task on the current runtime; `stored` is notified after each commit.
+    pub fn start(db: Db, stored: Arc<Notify>) -> SendWriter {
+        let (sender, receiver) = mpsc::channel(4 * Self::MAX_BATCH);
+        tokio::spawn(write_batches(db, receiver, stored));
+        SendWriter { sender }
+    }
+
+    /// Stores the email and returns once it is committed.
+    pub async fn enqueue(&self, email: NewEmail) -> Result<EnqueueOutcome, AppError> {
+        let (reply, outcome) = oneshot::channel();
+        self.sender
+            .send((email, reply))
+            .await
+            .map_err(|_| AppError::Internal)?;
+        outcome.await.map_err(|_| AppError::Internal)?
+    }
+}
+
+async fn write_batches(
+    db: Db,
+    mut receiver: mpsc::Receiver<(NewEmail, Reply)>,
+    stored: Arc<Notify>,
+) {
+    let mut jobs = Vec::with_capacity(SendWriter::MAX_BATCH);
+    // Waits for one email, then takes whatever else is already waiting.
+    while receiver.recv_many(&mut jobs, SendWriter::MAX_BATCH).await > 0 {
+        let (emails, replies): (Vec<NewEmail>, Vec<Reply>) = jobs.drain(..).unzip();
+        match db.enqueue_emails(&emails).await {
+            Ok(outcomes) => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
+                }
+                stored.notify_waiters();
+            }
+            Err(e) if emails.len() > 1 => {
+                // One bad email must not fail the others: each is tried alone.
+                tracing::warn!(error = %e, size = emails.len(), "a batch of sends failed; storing them one by one");
+                for (email, reply) in emails.into_iter().zip(replies) {
+                    let outcome = db
+                        .enqueue_emails(std::slice::from_ref(&email))
+                        .await
+                        .map_err(AppError::from)
+                        .and_then(|mut o| o.pop().ok_or(AppError::Internal));
+                    let _ = reply.send(outcome);
+                }
+                stored.notify_waiters();
+            }
+            Err(e) => {
+                if let Some(reply) = replies.into_iter().next() {
+                    let _ = reply.send(Err(AppError::from(e)));
+                }
+            }
+        }
+    }
+}
+
+/// Recent answers to "is this project the account's?" and "which category has this type of the project?",
+/// so that a send does not read them from the database each time. Only positive answers are kept, for
+/// `SendScopes::TTL` (projects and email types are not deleted, so a kept answer stays true).
+#[derive(Default)]
+pub struct SendScopes {
+    projects: Mutex<HashMap<(i64, i64), Instant>>,
+    types: Mutex<HashMap<(i64, i64), (Instant, String)>>,
+}
+
+impl SendScopes {
+    pub const TTL: Duration = Duration::from_secs(30);
+    const MAX_ENTRIES: usize = 50_000;
+
+    /// True when the project exists and belongs to the account.
+    pub async fn project_of_account(
+        &self,
+        db: &Db,
+        account_id: i64,
+        project_id: i64,
+    ) -> Result<bool, AppError> {
+        let key = (account_id, project_id);
+        if lock(&self.projects)
+            .get(&key)
+            .is_some_and(|at| at.elapsed() < Self::TTL)
+        {
+            return Ok(true);
+        }
+        let owned = db.project_of_account(account_id, project_id).await?;
+        if owned {
+            remember(&mut lock(&self.projects), key, Instant::now(), |at| *at);
+        }
+        Ok(owned)
+    }
+
+    /// The category of the email type, if the type belongs to the project.
+    pub async fn type_category(
+        &self,
+        db: &Db,
+        project_id: i64,
+        type_id: i64,
+    ) -> Result<Option<String>, AppError> {
+        let key = (project_id, type_id);
+        if let Some((at, category)) = lock(&self.types).get(&key)
+            && at.elapsed() < Self::TTL
+        {
+            return Ok(Some(category.clone()));
+        }
+        let category = db.email_type_category(project_id, type_id).await?;
+        if let Some(category) = &category {
+            remember(
+                &mut lock(&self.types),
+                key,
+                (Instant::now(), category.clone()),
+                |(at, _)| *at,
+            );
+        }
+        Ok(category)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn remember<K: std::hash::Hash + Eq, V>(
+    map: &mut HashMap<K, V>,
+    key: K,
+    value: V,
+    at: impl Fn(&V) -> Instant,
+) {
+    if map.len() >= SendScopes::MAX_ENTRIES {
+        map.retain(|_, v| at(v).elapsed() < SendScopes::TTL);
+        if map.len() >= SendScopes::MAX_ENTRIES {
+            map.clear();
+        }
+    }
+    map.insert(key, value);
+}
+
 /// Stores the email (creating or updating its user) and answers once it is durable. With an
 /// Idempotency-Key, a repeat within 24 h answers as the first time and stores nothing new.
 pub async fn send(
     db: &Db,
+    writer: &SendWriter,
     account_id: i64,
     request: SendRequest,
     idempotency: Option<Idempotency>,
@@ -56,24 +234,21 @@ pub async fn send(
         return replay(db, account_id, record, &idem.request_hash).await;
     }
     let message_id = message_id();
-    let data = Value::Object(request.data).to_string();
-    let meta = Value::Object(request.meta).to_string();
-    let key = idempotency.as_ref().map(|idem| IdempotencyKey {
-        account_id,
-        key: &idem.key,
-        request_hash: &idem.request_hash,
-    });
-    let outcome = db
-        .enqueue_email(&NewEmail {
-            message_id: &message_id,
+    let outcome = writer
+        .enqueue(NewEmail {
+            message_id: message_id.clone(),
             project_id: request.project_id,
             type_id: request.type_id,
-            category: &request.category,
-            email: &request.email,
-            params: &request.params,
-            data: &data,
-            meta: &meta,
-            idempotency: key,
+            category: request.category,
+            email: request.email.clone(),
+            params: request.params,
+            data: request.data,
+            meta: request.meta,
+            idempotency: idempotency.as_ref().map(|idem| IdempotencyKey {
+                account_id,
+                key: idem.key.clone(),
+                request_hash: idem.request_hash.clone(),
+            }),
         })
         .await?;
     let enqueued = match (outcome, &idempotency) {
@@ -125,4 +300,19 @@ async fn replay(
         email: email.email,
         status: first_status.unwrap_or(email.status),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_sort_by_time() {
+        assert_eq!(base36_millis(0), "000000000");
+        assert_eq!(base36_millis(35), "00000000z");
+        assert!(base36_millis(1_800_000_000_000) < base36_millis(1_800_000_000_001));
+        let id = message_id();
+        assert_eq!(id.len(), 4 + 24);
+        assert!(id[4..].chars().all(|c| c.is_ascii_alphanumeric()));
+    }
 }

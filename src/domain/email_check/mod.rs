@@ -102,11 +102,33 @@ fn normalize(input: &str) -> (String, Option<String>) {
         return (trimmed.to_owned(), None);
     };
     let local = fold_local_part(local);
-    let correction = typo::correct(&tidy_domain(domain));
+    let correction = corrected(&tidy_domain(domain));
     let suggestion = correction
         .suggestion
         .map(|domain| format!("{local}@{domain}"));
     (format!("{local}@{}", correction.domain), suggestion)
+}
+
+/// `typo::correct` through a memo: senders mail the same few domains over and over, and the
+/// comparison with every known provider is the costliest step of a check.
+fn corrected(domain: &str) -> typo::Correction {
+    use std::{
+        collections::HashMap,
+        sync::{LazyLock, Mutex},
+    };
+    const MAX_DOMAINS: usize = 10_000;
+    static MEMO: LazyLock<Mutex<HashMap<String, typo::Correction>>> = LazyLock::new(Mutex::default);
+    if let Some(known) = MEMO.lock().ok().and_then(|m| m.get(domain).cloned()) {
+        return known;
+    }
+    let correction = typo::correct(domain);
+    if let Ok(mut memo) = MEMO.lock() {
+        if memo.len() >= MAX_DOMAINS {
+            memo.clear();
+        }
+        memo.insert(domain.to_owned(), correction.clone());
+    }
+    correction
 }
 
 /// An unquoted local part in lower case. RFC 5321 lets a server treat `Anna` and `anna` as two

@@ -1,0 +1,23 @@
+-- Delivery: the sender of a project, the queue's bookkeeping of interrupted attempts, and the captured
+-- outbox (the transport used when no SMTP relay is configured).
+
+ALTER TABLE projects ADD COLUMN sender_email TEXT;
+ALTER TABLE projects ADD COLUMN sender_name TEXT;
+
+-- 1 when the last claim found the previous attempt's lease expired without an outcome.
+ALTER TABLE emails ADD COLUMN interrupted BIGINT  NOT NULL DEFAULT 0;
+-- The due emails, for the workers' claim.
+DROP INDEX emails_queue;
+CREATE INDEX emails_due ON emails (next_attempt_at) WHERE status IN ('queued', 'deferred');
+
+CREATE TABLE outbox (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email_id    BIGINT  NOT NULL UNIQUE REFERENCES emails (id),
+    project_id  BIGINT  NOT NULL REFERENCES projects (id),
+    sender      TEXT    NOT NULL,
+    recipient   TEXT    NOT NULL,
+    subject     TEXT    NOT NULL,
+    raw         TEXT    NOT NULL,
+    created_at  BIGINT  NOT NULL
+);
+CREATE INDEX outbox_project ON outbox (project_id, id);

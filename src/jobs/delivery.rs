@@ -1,0 +1,428 @@
+//! The delivery workers. Each one loops: claim a batch of due emails under a lease, render and send them,
+//! then record every outcome of the batch in one transaction. Several workers (and several processes on
+//! one PostgreSQL) share the queue; a worker that dies mid-batch leaves its lease to run out, and the
+//! next claim records the interruption and tries again.
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use serde_json::{Map, Value};
+use tokio::{
+    sync::{Notify, watch},
+    task::{JoinHandle, JoinSet},
+};
+
+use crate::{
+    db::{Captured, ClaimedEmail, Db, Outcome, OutcomeStatus, SenderRow, UserRow, now_ms},
+    mail::{
+        EmailTemplate,
+        message::{MessageParts, build_message},
+        smtp::{SmtpOutcome, SmtpPool},
+        template_context,
+    },
+};
+
+/// Where emails go.
+#[derive(Clone)]
+pub enum Transport {
+    /// Kept in the database and shown in the panel's Outbox (no SMTP relay configured).
+    Outbox,
+    /// Sent through the relay of `MAILROOM_SMTP_URL`.
+    Smtp(Arc<SmtpPool>),
+}
+
+/// How the workers behave.
+#[derive(Debug, Clone)]
+pub struct DeliveryOptions {
+    /// Emails claimed at once.
+    pub batch: i64,
+    /// How long a claim is held before another worker may take the email over.
+    pub lease: Duration,
+    /// Waits before the 1st, 2nd, … retry of a deferred email; the last one repeats.
+    pub retry_delays: Vec<Duration>,
+    /// Attempts before a deferred email is given up as failed.
+    pub max_attempts: i64,
+}
+
+impl Default for DeliveryOptions {
+    fn default() -> Self {
+        let minutes = |m: u64| Duration::from_secs(60 * m);
+        DeliveryOptions {
+            batch: 500,
+            lease: minutes(10),
+            retry_delays: vec![
+                minutes(1),
+                minutes(5),
+                minutes(15),
+                minutes(60),
+                minutes(180),
+            ],
+            max_attempts: 10,
+        }
+    }
+}
+
+/// Running workers.
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Lets each worker finish its batch (up to a minute), then returns.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let all = futures_join(self.handles);
+        if tokio::time::timeout(Duration::from_secs(60), all)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "delivery workers did not finish in time; their emails are retried after the lease"
+            );
+        }
+    }
+}
+
+async fn futures_join(handles: Vec<JoinHandle<()>>) {
+    for handle in handles {
+        let _ = handle.await;
+    }
+}
+
+/// Renders and sends claimed emails.
+pub struct Deliverer {
+    db: Db,
+    transport: Transport,
+    options: DeliveryOptions,
+    /// Host of the public URL: the default sender's domain.
+    default_domain: String,
+    templates: Mutex<HashMap<i64, (i64, Arc<EmailTemplate>)>>,
+    senders: Mutex<HashMap<i64, SenderRow>>,
+}
+
+/// One claimed email made ready: the message to send, or why it cannot be.
+struct Prepared {
+    email: ClaimedEmail,
+    message: Result<Message, String>,
+}
+
+struct Message {
+    from: String,
+    to: String,
+    subject: String,
+    raw: Vec<u8>,
+}
+
+impl Deliverer {
+    pub fn new(
+        db: Db,
+        transport: Transport,
+        options: DeliveryOptions,
+        base_url: &str,
+    ) -> Deliverer {
+        let host = url::Url::parse(base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .filter(|h| h.contains('.') && h.parse::<std::net::IpAddr>().is_err())
+            .unwrap_or_else(|| "mailroom.localhost".into());
+        Deliverer {
+            db,
+            transport,
+            options,
+            default_domain: host,
+            templates: Mutex::default(),
+            senders: Mutex::default(),
+        }
+    }
+
+    /// Starts `count` workers; each waits for `wake` (a send was stored) or a second (retries fall due).
+    pub fn spawn_workers(self: Arc<Self>, count: usize, wake: Arc<Notify>) -> Workers {
+        let (stop, stopped) = watch::channel(false);
+        let handles = (0..count)
+            .map(|_| {
+                let (deliverer, wake, mut stopped) = (self.clone(), wake.clone(), stopped.clone());
+                tokio::spawn(async move {
+                    while !*stopped.borrow() {
+                        let idle = match deliverer.run_once().await {
+                            Ok(0) => Duration::from_secs(1),
+                            Ok(_) => continue,
+                            Err(e) => {
+                                tracing::error!(error = %e, "delivery batch failed; retrying in 5 s");
+                                Duration::from_secs(5)
+                            }
+                        };
+                        tokio::select! {
+                            _ = tokio::time::sleep(idle) => {}
+                            _ = wake.notified() => {}
+                            _ = stopped.changed() => {}
+                        }
+                    }
+                })
+            })
+            .collect();
+        Workers { stop, handles }
+    }
+
+    /// Delivers until nothing is due (tests and operators use it to run the queue to completion).
+    pub async fn drain(&self) -> anyhow::Result<usize> {
+        let mut total = 0;
+        loop {
+            let n = self.run_once().await?;
+            if n == 0 {
+                return Ok(total);
+            }
+            total += n;
+        }
+    }
+
+    /// Claims one batch, delivers it and records the outcomes; returns how many emails were claimed.
+    pub async fn run_once(&self) -> anyhow::Result<usize> {
+        let lease_until = now_ms() + self.options.lease.as_millis() as i64;
+        let claimed = self
+            .db
+            .claim_due_emails(self.options.batch, lease_until)
+            .await?;
+        let count = claimed.len();
+        if count == 0 {
+            return Ok(0);
+        }
+        let prepared = self.prepare(claimed).await?;
+        let outcomes = self.send(prepared).await;
+        self.db.record_outcomes(lease_until, &outcomes).await?;
+        Ok(count)
+    }
+
+    /// Renders each email of the batch over its user's parameters and data.
+    async fn prepare(&self, claimed: Vec<ClaimedEmail>) -> anyhow::Result<Vec<Prepared>> {
+        let mut user_ids: Vec<i64> = claimed.iter().map(|e| e.user_id).collect();
+        user_ids.sort_unstable();
+        user_ids.dedup();
+        let users: HashMap<i64, UserRow> = self
+            .db
+            .users_by_ids(&user_ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let mut prepared = Vec::with_capacity(claimed.len());
+        for email in claimed {
+            let message = match (
+                self.template(email.type_id).await?,
+                users.get(&email.user_id),
+            ) {
+                (Some(template), Some(user)) => {
+                    let sender = self.sender(email.project_id).await?;
+                    self.render(&email, &template, user, &sender)
+                }
+                (None, _) => Err("the email type no longer exists".to_owned()),
+                (_, None) => Err("the user no longer exists".to_owned()),
+            };
+            prepared.push(Prepared { email, message });
+        }
+        Ok(prepared)
+    }
+
+    fn render(
+        &self,
+        email: &ClaimedEmail,
+        template: &EmailTemplate,
+        user: &UserRow,
+        sender: &SenderRow,
+    ) -> Result<Message, String> {
+        let data = match serde_json::from_str::<Value>(&email.data) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        let rendered = template
+            .render(&template_context(&user_fields(user), &data))
+            .map_err(|e| format!("the template does not render: {e}"))?;
+        let from = sender
+            .sender_email
+            .clone()
+            .unwrap_or_else(|| format!("no-reply@{}", self.default_domain));
+        let domain = from
+            .rsplit_once('@')
+            .map_or("mailroom.localhost", |(_, d)| d);
+        let raw = build_message(&MessageParts {
+            message_id: &email.message_id,
+            domain,
+            from_email: &from,
+            from_name: sender.sender_name.as_deref(),
+            to: &user.email,
+            subject: &rendered.subject,
+            text: &rendered.text,
+            html: &rendered.html,
+            unsubscribe_url: None,
+        })?;
+        Ok(Message {
+            from,
+            to: user.email.clone(),
+            subject: rendered.subject,
+            raw,
+        })
+    }
+
+    /// Sends the batch (through the relay, concurrently up to its pool size) and says what happened.
+    async fn send(&self, prepared: Vec<Prepared>) -> Vec<Outcome> {
+        let mut outcomes = Vec::with_capacity(prepared.len());
+        let mut in_flight = JoinSet::new();
+        for Prepared { email, message } in prepared {
+            let note = email.interrupted.then(|| {
+                format!(
+                    "attempt {} was interrupted before its outcome was recorded; the relay may have received it",
+                    email.attempts - 1
+                )
+            });
+            let message = match message {
+                Ok(message) => message,
+                Err(reason) => {
+                    outcomes.push(Outcome {
+                        email_id: email.id,
+                        status: OutcomeStatus::Failed,
+                        detail: reason,
+                        note,
+                        captured: None,
+                    });
+                    continue;
+                }
+            };
+            match &self.transport {
+                Transport::Outbox => outcomes.push(Outcome {
+                    email_id: email.id,
+                    status: OutcomeStatus::Sent,
+                    detail: "captured in the outbox".into(),
+                    note,
+                    captured: Some(Captured {
+                        project_id: email.project_id,
+                        sender: message.from,
+                        recipient: message.to,
+                        subject: message.subject,
+                        raw: String::from_utf8_lossy(&message.raw).into_owned(),
+                    }),
+                }),
+                Transport::Smtp(pool) => {
+                    let pool = pool.clone();
+                    let retry = self.retry_status(email.attempts);
+                    in_flight.spawn(async move {
+                        let answer = pool.send(&message.from, &message.to, &message.raw).await;
+                        let (status, detail) = match answer {
+                            SmtpOutcome::Sent { response } => (OutcomeStatus::Sent, response),
+                            SmtpOutcome::Deferred { reason } => retry(reason),
+                            SmtpOutcome::Failed { reason } => (OutcomeStatus::Failed, reason),
+                        };
+                        Outcome {
+                            email_id: email.id,
+                            status,
+                            detail,
+                            note,
+                            captured: None,
+                        }
+                    });
+                }
+            }
+        }
+        while let Some(done) = in_flight.join_next().await {
+            match done {
+                Ok(outcome) => outcomes.push(outcome),
+                // A panicked send leaves its email leased; it is retried when the lease runs out.
+                Err(e) => tracing::error!(error = %e, "a send task failed"),
+            }
+        }
+        outcomes
+    }
+
+    /// What a temporary failure of attempt `attempts` becomes: a retry later, or failed at the last one.
+    fn retry_status(
+        &self,
+        attempts: i64,
+    ) -> impl Fn(String) -> (OutcomeStatus, String) + Send + 'static {
+        let max = self.options.max_attempts;
+        let delays = self.options.retry_delays.clone();
+        move |reason| {
+            if attempts >= max {
+                return (
+                    OutcomeStatus::Failed,
+                    format!("gave up after {attempts} attempts: {reason}"),
+                );
+            }
+            let index = usize::try_from(attempts - 1)
+                .unwrap_or(0)
+                .min(delays.len().saturating_sub(1));
+            let delay = delays
+                .get(index)
+                .copied()
+                .unwrap_or(Duration::from_secs(60));
+            (
+                OutcomeStatus::Deferred {
+                    retry_at: now_ms() + delay.as_millis() as i64,
+                },
+                reason,
+            )
+        }
+    }
+
+    /// The compiled templates of an email type, recompiled when the type was edited.
+    async fn template(&self, type_id: i64) -> anyhow::Result<Option<Arc<EmailTemplate>>> {
+        let Some(row) = self.db.email_type_templates(type_id).await? else {
+            return Ok(None);
+        };
+        if let Some((updated_at, template)) = lock(&self.templates).get(&type_id)
+            && *updated_at == row.updated_at
+        {
+            return Ok(Some(template.clone()));
+        }
+        let template = match EmailTemplate::compile(&row.subject, &row.html_body, &row.text_body) {
+            Ok(t) => Arc::new(t),
+            // A template that does not compile fails each of its emails with the reason.
+            Err(e) => Arc::new(EmailTemplate::failing(e)),
+        };
+        lock(&self.templates).insert(type_id, (row.updated_at, template.clone()));
+        Ok(Some(template))
+    }
+
+    async fn sender(&self, project_id: i64) -> anyhow::Result<SenderRow> {
+        if let Some(sender) = lock(&self.senders).get(&project_id) {
+            return Ok(sender.clone());
+        }
+        let sender = self.db.project_sender(project_id).await?;
+        lock(&self.senders).insert(project_id, sender.clone());
+        Ok(sender)
+    }
+
+    /// Forgets a project's cached sender (after it was edited).
+    pub fn forget_sender(&self, project_id: i64) {
+        lock(&self.senders).remove(&project_id);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The user's email and the parameters that are set (a missing one stays undefined in templates).
+fn user_fields(user: &UserRow) -> Map<String, Value> {
+    let mut fields = Map::new();
+    fields.insert("email".into(), user.email.clone().into());
+    let mut set = |name: &str, value: Option<Value>| {
+        if let Some(value) = value {
+            fields.insert(name.into(), value);
+        }
+    };
+    set("name", user.name.clone().map(Value::from));
+    set("gender", user.gender.clone().map(Value::from));
+    set("platform_id", user.platform_id.map(Value::from));
+    set("country_id", user.country_id.clone().map(Value::from));
+    set("list_id", user.list_id.map(Value::from));
+    set(
+        "client_user_id",
+        user.client_user_id.clone().map(Value::from),
+    );
+    set("ak", user.ak.clone().map(Value::from));
+    set("age", user.age.map(Value::from));
+    set("photo", user.photo.clone().map(Value::from));
+    set("language_id", user.language_id.clone().map(Value::from));
+    fields
+}

@@ -1,0 +1,6 @@
+//! Making emails: the templates of email types, the MIME message, and the transports that carry it.
+pub mod message;
+pub mod smtp;
+pub mod template;
+
+pub use template::{EmailTemplate, Rendered, TemplateError, template_context};
