@@ -13,6 +13,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub webhook_allow_private: bool,
     pub secret_key: Option<String>,
+    /// Delivery workers of this process (`MAILROOM_DELIVERY_WORKERS`, default 2). 0 makes an API-only
+    /// process: with several processes on one PostgreSQL, some may accept sends while others deliver.
+    pub delivery_workers: usize,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -36,6 +39,12 @@ impl Config {
             webhook_allow_private: var("MAILROOM_WEBHOOK_ALLOW_PRIVATE")
                 .is_some_and(|v| v == "1" || v == "true"),
             secret_key: var("MAILROOM_SECRET_KEY"),
+            delivery_workers: match var("MAILROOM_DELIVERY_WORKERS") {
+                None => 2,
+                Some(n) => n
+                    .parse()
+                    .context("MAILROOM_DELIVERY_WORKERS must be a number such as 2 (0: none)")?,
+            },
         })
     }
 

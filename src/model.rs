@@ -94,6 +94,9 @@ pub struct ProjectInfo {
     pub account_name: String,
     pub name: String,
     pub webhook_url: Option<String>,
+    /// The From of the project's emails; `None`: the default `no-reply@` address of the installation.
+    pub sender_email: Option<String>,
+    pub sender_name: Option<String>,
     pub created_at: i64,
 }
 
@@ -223,4 +226,15 @@ pub struct OutboxMessage {
     /// The decoded text and HTML parts.
     pub text: Option<String>,
     pub html: Option<String>,
+}
+
+/// A user of a project that the project does not send to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct SuppressedUser {
+    pub id: i64,
+    pub email: String,
+    /// `unsubscribed`, `bounced` or `complained`.
+    pub reason: String,
+    pub since: i64,
 }

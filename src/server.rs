@@ -68,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .nest("/v1", api::router())
+        .merge(crate::recipients::router())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

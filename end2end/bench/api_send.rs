@@ -205,6 +205,7 @@ fn peak_rss_mib(child: &Child) -> f64 {
 async fn mailroom(
     label: &str,
     database_url: &str,
+    workers: usize,
     dir: &std::path::Path,
     results: &mut Vec<(String, u32, Sample)>,
 ) -> f64 {
@@ -249,6 +250,7 @@ async fn mailroom(
         .env("MAILROOM_DATABASE_URL", database_url)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "error")
+        .env("MAILROOM_DELIVERY_WORKERS", workers.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -329,9 +331,9 @@ async fn main() {
         &mut results,
     );
     let sqlite_url = format!("sqlite://{}", dir.join("mailroom.db").display());
-    let sqlite_rss = mailroom("mailroom SQLite", &sqlite_url, &dir, &mut results).await;
+    let sqlite_rss = mailroom("mailroom SQLite", &sqlite_url, 0, &dir, &mut results).await;
     let pg_rss = match postgres_url().await {
-        Some(url) => Some(mailroom("mailroom PostgreSQL", &url, &dir, &mut results).await),
+        Some(url) => Some(mailroom("mailroom PostgreSQL", &url, 0, &dir, &mut results).await),
         None => {
             println!("PostgreSQL is not answering at 127.0.0.1:5432: skipped");
             None

@@ -150,6 +150,7 @@ pub fn test_config(database_url: &str) -> Config {
         smtp_url: None,
         webhook_allow_private: true,
         secret_key: None,
+        delivery_workers: 0,
     }
 }
 
@@ -184,6 +185,7 @@ impl TestApp {
             transport,
             options,
             &self.state.config.base_url,
+            self.state.secret_key.clone(),
         )
     }
 

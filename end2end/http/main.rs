@@ -12,6 +12,7 @@ mod cli;
 mod delivery;
 mod durability;
 mod email_types;
+mod engagement;
 mod keys;
 mod openapi;
 mod roles;

@@ -4,6 +4,12 @@
 ALTER TABLE projects ADD COLUMN sender_email TEXT;
 ALTER TABLE projects ADD COLUMN sender_name TEXT;
 
+-- A user the project no longer sends to because of a hard bounce or a complaint (unsubscribing is
+-- `subscribed = 0`). Lifting a suppression clears both.
+ALTER TABLE users ADD COLUMN suppressed_reason TEXT;
+ALTER TABLE users ADD COLUMN suppressed_at BIGINT;
+CREATE INDEX users_suppressed ON users (project_id) WHERE subscribed = 0 OR suppressed_reason IS NOT NULL;
+
 -- 1 when the last claim found the previous attempt's lease expired without an outcome.
 ALTER TABLE emails ADD COLUMN interrupted BIGINT  NOT NULL DEFAULT 0;
 -- The due emails, for the workers' claim.

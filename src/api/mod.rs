@@ -4,6 +4,7 @@ mod auth;
 mod body;
 mod check;
 mod emails;
+mod events;
 pub mod openapi;
 mod present;
 mod problem;
@@ -36,6 +37,8 @@ pub fn router() -> Router<AppState> {
             get(users::get_by_email).put(users::put_by_email),
         )
         .route("/email/check", post(check::check_email))
+        .route("/events/bounce", post(events::bounce))
+        .route("/events/complaint", post(events::complaint))
         .route(
             "/openapi.json",
             get(|| async { axum::Json(openapi::document()) }),

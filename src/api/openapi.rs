@@ -8,7 +8,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{check, emails, users};
+use super::{check, emails, events, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,6 +29,8 @@ use super::{check, emails, users};
         users::get_by_id,
         users::get_by_email,
         emails::get,
+        events::bounce,
+        events::complaint,
     ),
     modifiers(&BasicAuth),
     security(("basic" = [])),
@@ -130,6 +132,43 @@ pub struct ProblemDoc {
     status: u16,
     detail: String,
     errors: Option<Object>,
+}
+
+/// A bounce report.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BounceDoc {
+    /// As returned by the send.
+    message_id: String,
+    /// `hard` (default) or `soft`.
+    r#type: Option<String>,
+    /// The server's answer or the provider's reason.
+    detail: Option<String>,
+}
+
+/// A complaint report.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ComplaintDoc {
+    message_id: String,
+    detail: Option<String>,
+}
+
+pub fn bounce_request_example() -> Value {
+    json!({"message_id": "msg_3kTq9XbV2mLw8ZpR4yNc7HdA", "type": "hard",
+        "detail": "550 5.1.1 <anna@example.com>: Recipient address rejected"})
+}
+
+pub fn bounce_answer_example() -> Value {
+    json!({"data": {"message_id": "msg_3kTq9XbV2mLw8ZpR4yNc7HdA", "status": "bounced", "suppressed": true}})
+}
+
+pub fn complaint_request_example() -> Value {
+    json!({"message_id": "msg_3kTq9XbV2mLw8ZpR4yNc7HdA", "detail": "abuse report from the mailbox provider"})
+}
+
+pub fn complaint_answer_example() -> Value {
+    json!({"data": {"message_id": "msg_3kTq9XbV2mLw8ZpR4yNc7HdA", "status": "complained", "suppressed": true}})
 }
 
 /// `{"data": …}` around every successful answer.

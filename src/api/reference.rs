@@ -189,7 +189,7 @@ mod tests {
     #[test]
     fn every_endpoint_has_examples_and_fields() {
         let reference = reference();
-        assert_eq!(reference.endpoints.len(), 7);
+        assert_eq!(reference.endpoints.len(), 9);
         let send = reference
             .endpoints
             .iter()

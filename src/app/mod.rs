@@ -15,6 +15,7 @@ use crate::pages::{
     home::HomeRedirect,
     login::LoginPage,
     not_found::NotFound,
+    outbox::{OutboxMessagePage, OutboxPage},
     projects::{ProjectPage, ProjectsPage},
     staff::StaffPage,
 };
@@ -62,6 +63,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("staff") view=StaffPage ssr=SsrMode::Async />
                     <Route path=path!("projects") view=ProjectsPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:id") view=ProjectPage ssr=SsrMode::Async />
+                    <Route path=path!("outbox") view=OutboxPage ssr=SsrMode::Async />
+                    <Route path=path!("outbox/:id") view=OutboxMessagePage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

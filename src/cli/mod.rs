@@ -171,9 +171,6 @@ fn init_tracing() {
         .try_init();
 }
 
-/// Delivery workers per process (each claims a batch; two keep claiming and sending overlapped).
-const DELIVERY_WORKERS: usize = 2;
-
 async fn execute(command: Command) -> anyhow::Result<Option<String>> {
     let config = Config::from_env()?;
     if let Command::Serve = command {
@@ -189,8 +186,10 @@ async fn execute(command: Command) -> anyhow::Result<Option<String>> {
             state.transport()?,
             DeliveryOptions::default(),
             &state.config.base_url,
+            state.secret_key.clone(),
         ));
-        let workers = deliverer.spawn_workers(DELIVERY_WORKERS, state.delivery_wake.clone());
+        let workers =
+            deliverer.spawn_workers(state.config.delivery_workers, state.delivery_wake.clone());
         server::serve(state, listener, server::shutdown_signal()).await?;
         workers.stop().await;
         db.close().await;

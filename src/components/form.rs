@@ -45,6 +45,9 @@ pub fn Field(
     #[prop(optional)] required: bool,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] hint: Option<&'static str>,
+    /// The value the input starts with (for editing).
+    #[prop(optional, into)]
+    value: String,
 ) -> impl IntoView {
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
@@ -70,6 +73,7 @@ pub fn Field(
                 type=kind
                 required=required
                 autocomplete=autocomplete
+                value=value
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by
             />

@@ -58,6 +58,8 @@ pub enum OutcomeStatus {
         retry_at: i64,
     },
     Failed,
+    /// Not sent: the user unsubscribed or was suppressed after the email was queued.
+    Suppressed,
 }
 
 impl OutcomeStatus {
@@ -66,6 +68,7 @@ impl OutcomeStatus {
             OutcomeStatus::Sent => "sent",
             OutcomeStatus::Deferred { .. } => "deferred",
             OutcomeStatus::Failed => "failed",
+            OutcomeStatus::Suppressed => "suppressed",
         }
     }
 }
@@ -146,7 +149,11 @@ impl Db {
             let mut tx = pool.begin().await?;
             let mut kept = Vec::with_capacity(outcomes.len());
             // Sent and failed emails of the batch take one statement each; deferred ones have their own time.
-            for status in [OutcomeStatus::Sent, OutcomeStatus::Failed] {
+            for status in [
+                OutcomeStatus::Sent,
+                OutcomeStatus::Failed,
+                OutcomeStatus::Suppressed,
+            ] {
                 let of_status: Vec<&Outcome> =
                     outcomes.iter().filter(|o| o.status == status).collect();
                 for chunk in of_status.chunks(ROWS) {

@@ -215,7 +215,7 @@ impl Db {
             for chunk in wanted.chunk_by(|a, b| a.0.0 == b.0.0) {
                 for chunk in chunk.chunks(ROWS_PER_STATEMENT) {
                     let mut select = QueryBuilder::new(
-                        "SELECT id, email, subscribed <> 0 AS subscribed, name, gender, platform_id, country_id,
+                        "SELECT id, email, (subscribed <> 0 AND suppressed_reason IS NULL) AS subscribed, name, gender, platform_id, country_id,
                            list_id, client_user_id, ak, age, photo, language_id FROM users WHERE project_id = ",
                     );
                     select.push_bind(chunk[0].0.0).push(" AND email IN (");

@@ -17,6 +17,7 @@ mod audit;
 mod delivery;
 mod email_types;
 mod emails;
+mod engagement;
 mod login_failures;
 mod outbox;
 mod panel_users;
@@ -31,6 +32,7 @@ pub use email_types::NewEmailType;
 pub use emails::{
     EmailRow, EnqueueOutcome, Enqueued, EventRow, IdempotencyKey, IdempotencyRecord, NewEmail,
 };
+pub use engagement::{EmailRef, status_rank};
 pub use panel_users::{Credentials, NewPanelUser};
 pub use sessions::SessionStore;
 pub use users::UserRow;

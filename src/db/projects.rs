@@ -2,7 +2,8 @@ use super::{Db, now_ms, with_pool};
 use crate::model::ProjectInfo;
 
 const PROJECT_SELECT: &str =
-    "SELECT p.id, p.account_id, a.name AS account_name, p.name, p.webhook_url, p.created_at
+    "SELECT p.id, p.account_id, a.name AS account_name, p.name, p.webhook_url, p.sender_email,
+    p.sender_name, p.created_at
     FROM projects p JOIN accounts a ON a.id = p.account_id";
 
 impl Db {
@@ -15,6 +16,24 @@ impl Db {
                 .fetch_one(pool)
                 .await
         })
+    }
+
+    /// Sets (or with `None`, clears) the sender of a project's emails.
+    pub async fn set_project_sender(
+        &self,
+        id: i64,
+        email: Option<&str>,
+        name: Option<&str>,
+    ) -> sqlx::Result<()> {
+        with_pool!(self, |pool| sqlx::query(
+            "UPDATE projects SET sender_email = $1, sender_name = $2 WHERE id = $3"
+        )
+        .bind(email)
+        .bind(name)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(drop))
     }
 
     pub async fn project(&self, id: i64) -> sqlx::Result<Option<ProjectInfo>> {

@@ -18,13 +18,15 @@ pub struct UserRow {
     pub photo: Option<String>,
     pub language_id: Option<String>,
     pub subscribed: bool,
+    /// `bounced` or `complained` when the project no longer sends to the user.
+    pub suppressed_reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 const USER_SELECT: &str = "SELECT u.id, u.project_id, u.email, u.name, u.gender, u.platform_id, u.country_id,
     u.list_id, u.client_user_id, u.ak, u.age, u.photo, u.language_id, u.subscribed <> 0 AS subscribed,
-    u.created_at, u.updated_at FROM users u JOIN projects p ON p.id = u.project_id";
+    u.suppressed_reason, u.created_at, u.updated_at FROM users u JOIN projects p ON p.id = u.project_id";
 
 /// Sets the given parameters where they differ; `updated_at` moves only when something changed.
 /// `$1` is the user id, `$2` the time, `$3..$12` the parameters (NULL = leave as is).

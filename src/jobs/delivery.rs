@@ -18,6 +18,7 @@ use crate::{
     db::{Captured, ClaimedEmail, Db, Outcome, OutcomeStatus, SenderRow, UserRow, now_ms},
     mail::{
         EmailTemplate,
+        links::Links,
         message::{MessageParts, build_message},
         smtp::{SmtpOutcome, SmtpPool},
         template_context,
@@ -99,6 +100,9 @@ pub struct Deliverer {
     options: DeliveryOptions,
     /// Host of the public URL: the default sender's domain.
     default_domain: String,
+    /// The public URL (links in emails) and the key that signs them.
+    base_url: String,
+    secret_key: Arc<[u8]>,
     templates: Mutex<HashMap<i64, (i64, Arc<EmailTemplate>)>>,
     senders: Mutex<HashMap<i64, SenderRow>>,
 }
@@ -106,7 +110,15 @@ pub struct Deliverer {
 /// One claimed email made ready: the message to send, or why it cannot be.
 struct Prepared {
     email: ClaimedEmail,
-    message: Result<Message, String>,
+    message: Result<Message, Skip>,
+}
+
+/// Why a claimed email is not sent.
+enum Skip {
+    /// It cannot be made (the reason is recorded as the failure).
+    Failed(String),
+    /// The user unsubscribed or was suppressed after the email was queued.
+    Suppressed,
 }
 
 struct Message {
@@ -122,6 +134,7 @@ impl Deliverer {
         transport: Transport,
         options: DeliveryOptions,
         base_url: &str,
+        secret_key: Arc<[u8]>,
     ) -> Deliverer {
         let host = url::Url::parse(base_url)
             .ok()
@@ -133,6 +146,8 @@ impl Deliverer {
             transport,
             options,
             default_domain: host,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            secret_key,
             templates: Mutex::default(),
             senders: Mutex::default(),
         }
@@ -213,12 +228,16 @@ impl Deliverer {
                 self.template(email.type_id).await?,
                 users.get(&email.user_id),
             ) {
+                (_, Some(user)) if !user.subscribed || user.suppressed_reason.is_some() => {
+                    Err(Skip::Suppressed)
+                }
                 (Some(template), Some(user)) => {
                     let sender = self.sender(email.project_id).await?;
                     self.render(&email, &template, user, &sender)
+                        .map_err(Skip::Failed)
                 }
-                (None, _) => Err("the email type no longer exists".to_owned()),
-                (_, None) => Err("the user no longer exists".to_owned()),
+                (None, _) => Err(Skip::Failed("the email type no longer exists".to_owned())),
+                (_, None) => Err(Skip::Failed("the user no longer exists".to_owned())),
             };
             prepared.push(Prepared { email, message });
         }
@@ -236,9 +255,20 @@ impl Deliverer {
             Ok(Value::Object(map)) => map,
             _ => Map::new(),
         };
+        let links = Links {
+            base_url: &self.base_url,
+            secret: &self.secret_key,
+            message_id: &email.message_id,
+        };
+        let unsubscribe_url = links.unsubscribe_url();
+        let mut context = template_context(&user_fields(user), &data);
+        if let Value::Object(top) = &mut context {
+            top.insert("unsubscribe_url".into(), unsubscribe_url.clone().into());
+        }
         let rendered = template
-            .render(&template_context(&user_fields(user), &data))
+            .render(&context)
             .map_err(|e| format!("the template does not render: {e}"))?;
+        let html = links.track_html(&rendered.html);
         let from = sender
             .sender_email
             .clone()
@@ -254,8 +284,8 @@ impl Deliverer {
             to: &user.email,
             subject: &rendered.subject,
             text: &rendered.text,
-            html: &rendered.html,
-            unsubscribe_url: None,
+            html: &html,
+            unsubscribe_url: Some(&unsubscribe_url),
         })?;
         Ok(Message {
             from,
@@ -278,11 +308,18 @@ impl Deliverer {
             });
             let message = match message {
                 Ok(message) => message,
-                Err(reason) => {
+                Err(skip) => {
+                    let (status, detail) = match skip {
+                        Skip::Failed(reason) => (OutcomeStatus::Failed, reason),
+                        Skip::Suppressed => (
+                            OutcomeStatus::Suppressed,
+                            "not sent: the user unsubscribed or is suppressed".to_owned(),
+                        ),
+                    };
                     outcomes.push(Outcome {
                         email_id: email.id,
-                        status: OutcomeStatus::Failed,
-                        detail: reason,
+                        status,
+                        detail,
                         note,
                         captured: None,
                     });

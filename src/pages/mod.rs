@@ -6,5 +6,7 @@ pub mod email_types;
 pub mod home;
 pub mod login;
 pub mod not_found;
+pub mod outbox;
 pub mod projects;
 pub mod staff;
+pub mod suppressions;

@@ -6,10 +6,11 @@ use leptos_router::{
 };
 
 use crate::{
-    components::Pagination,
+    components::{Field, FormError, Pagination, SaveNote, field_error},
+    domain::Role,
     model::{ProjectInfo, SessionUser, format_time},
-    pages::email_types::EmailTypesSection,
-    server_fns::projects::{get_project, list_projects},
+    pages::{email_types::EmailTypesSection, suppressions::SuppressionsSection},
+    server_fns::projects::{SetProjectSender, get_project, list_projects},
 };
 
 /// Projects: a client sees its own account's, staff see all.
@@ -122,7 +123,9 @@ pub fn ProjectPage() -> impl IntoView {
                                 <dt>"Created"</dt><dd>{format_time(p.created_at)}</dd>
                             </dl>
                         </section>
+                        <SenderSection project=p.clone() />
                         <EmailTypesSection project_id=p.id />
+                        <SuppressionsSection project_id=p.id />
                     }.into_any(),
                     Err(e) => view! {
                         <Title text="Project" />
@@ -132,5 +135,44 @@ pub fn ProjectPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Who the project's emails come from: CSMs and the project's clients set it, support reads it.
+#[component]
+fn SenderSection(project: ProjectInfo) -> impl IntoView {
+    let me = expect_context::<SessionUser>();
+    let save = ServerAction::<SetProjectSender>::new();
+    let current = match (&project.sender_email, &project.sender_name) {
+        (Some(email), Some(name)) => format!("{name} <{email}>"),
+        (Some(email), None) => email.clone(),
+        _ => "The installation's default no-reply address".to_owned(),
+    };
+    view! {
+        <section class="card" aria-labelledby="sender-heading">
+            <h2 id="sender-heading">"Sender"</h2>
+            <p class="muted small">"The From of this project's emails, and the domain of their Message-ID."</p>
+            {if me.role == Role::Support {
+                view! { <p>{current}</p> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=save attr:class="inline-fields">
+                        <FormError action=save />
+                        <SaveNote action=save message="Sender saved." />
+                        <input type="hidden" name="project_id" value=project.id />
+                        <Field id="sender-email" name="sender_email" label="From address" kind="email"
+                            value=project.sender_email.clone().unwrap_or_default()
+                            hint="Leave empty for the default no-reply address."
+                            error=field_error(save, "sender_email") />
+                        <Field id="sender-name" name="sender_name" label="From name"
+                            value=project.sender_name.clone().unwrap_or_default()
+                            error=field_error(save, "sender_name") />
+                        <button type="submit" class="button button-primary" disabled=move || save.pending().get()>
+                            "Save sender"
+                        </button>
+                    </ActionForm>
+                }.into_any()
+            }}
+        </section>
     }
 }

@@ -5,8 +5,10 @@ pub mod accounts;
 pub mod auth;
 pub mod docs;
 pub mod email_types;
+pub mod outbox;
 pub mod projects;
 pub mod staff;
+pub mod suppressions;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx;

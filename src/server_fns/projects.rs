@@ -25,3 +25,25 @@ pub async fn get_project(project_id: i64) -> Result<ProjectInfo, AppError> {
     })
     .await
 }
+
+/// Sets the From address and name of a project's emails.
+#[server(endpoint = "set_project_sender")]
+pub async fn set_project_sender(
+    project_id: i64,
+    sender_email: String,
+    sender_name: String,
+) -> Result<ProjectInfo, AppError> {
+    use super::ctx;
+    ctx::respond(async move {
+        let (state, actor) = ctx::actor().await?;
+        crate::services::projects::set_sender(
+            &state.db,
+            &actor,
+            project_id,
+            &sender_email,
+            &sender_name,
+        )
+        .await
+    })
+    .await
+}

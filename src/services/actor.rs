@@ -23,7 +23,7 @@ impl Actor {
         }
     }
 
-    fn role(&self) -> Role {
+    pub fn role(&self) -> Role {
         match self {
             Actor::Panel(user) => user.role,
             Actor::Operator => Role::Csm,

@@ -7,6 +7,8 @@ pub mod api_keys;
 pub mod auth;
 pub mod email_types;
 pub mod emails;
+pub mod engagement;
+pub mod outbox;
 pub mod panel_users;
 pub mod passwords;
 pub mod projects;

@@ -63,3 +63,46 @@ pub async fn get(db: &Db, actor: &Actor, project_id: i64) -> Result<ProjectInfo,
     actor.require_read_account(project.account_id)?;
     Ok(project)
 }
+
+/// Sets the sender (From) of a project's emails: CSMs and the account's clients. An empty address
+/// returns to the installation's default sender.
+pub async fn set_sender(
+    db: &Db,
+    actor: &Actor,
+    project_id: i64,
+    email: &str,
+    name: &str,
+) -> Result<ProjectInfo, AppError> {
+    let project = db.project(project_id).await?.ok_or(AppError::NotFound)?;
+    actor.require_read_account(project.account_id)?;
+    if actor.role() == Role::Support {
+        return Err(AppError::Forbidden);
+    }
+    let email = match email.trim() {
+        "" => None,
+        given => Some(crate::domain::EmailAddress::parse("sender_email", given)?),
+    };
+    let name = name.trim();
+    if name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(AppError::Invalid {
+            field: "sender_name".into(),
+            message: "must be one line of at most 100 characters".into(),
+        });
+    }
+    let name = (!name.is_empty()).then_some(name);
+    db.set_project_sender(project_id, email.as_ref().map(|e| e.as_str()), name)
+        .await?;
+    let detail = format!(
+        "Set the sender of project {project_id} to {}",
+        email.as_ref().map_or("the default", |e| e.as_str())
+    );
+    db.insert_audit(
+        Some(project.account_id),
+        actor.user_id(),
+        actor.audit_name(),
+        "project.sender_set",
+        &detail,
+    )
+    .await?;
+    db.project(project_id).await?.ok_or(AppError::Internal)
+}

@@ -5,3 +5,4 @@ mod list;
 
 pub use detail::{AccountPage, LoginToggle};
 pub use list::AccountsPage;
+pub(crate) use list::encode;

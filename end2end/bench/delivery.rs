@@ -1,0 +1,711 @@
+//! Benchmark of delivery (not a test: it prints numbers). Run with `cargo bench --features ssr --bench delivery`;
+//! needs Postfix's `smtp-sink` and `smtp-source` (`apt-get install postfix`) and PostgreSQL at 127.0.0.1:5432
+//! (skipped if it does not answer).
+//!
+//! In one run, on the same machine, against one local `smtp-sink` (started with `-u nobody` when run as root):
+//! (a) the sink's raw rate: `smtp-source -d` (connections reused) with `SOURCE_SESSIONS` sessions sending
+//!     `EMAILS` messages of `SOURCE_LENGTH` bytes, median of `RUNS` runs;
+//! (b) Mailroom end to end on SQLite and on PostgreSQL: `mailroom serve` as a separate process with
+//!     `MAILROOM_SMTP_URL` at the sink, `EMAILS` emails posted to `POST /v1/emails` by `POSTERS` concurrent
+//!     clients while the delivery workers already drain the queue over pooled SMTP. Reported: the POST rate,
+//!     the end-to-end rate (first POST → last `sent` recorded), the drain rate after the last POST, the
+//!     messages the sink counted, the CPU each process used and the server's peak RSS.
+//!
+//! Target (issue): 10,000 msgs/s or more end to end on SQLite on a 2-core machine, memory under 200 MB.
+use std::{
+    fs::File,
+    io::Read,
+    net::TcpStream,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    str::FromStr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use sqlx::{
+    PgPool, SqlitePool,
+    postgres::PgPoolOptions,
+    sqlite::{SqliteConnectOptions, SqlitePoolOptions},
+};
+
+const EMAILS: usize = 100_000;
+const POSTERS: usize = 64;
+const SOURCE_SESSIONS: u32 = 20;
+const SOURCE_LENGTH: u32 = 1000;
+const RUNS: usize = 3;
+const POLL: Duration = Duration::from_millis(100);
+const TIMEOUT: Duration = Duration::from_secs(600);
+/// Give up early when nothing changes for this long after the last POST (deferred emails retry after 1 min).
+const STALL: Duration = Duration::from_secs(120);
+const TARGET_RATE: f64 = 10_000.0;
+const TARGET_RSS_MIB: f64 = 200.0;
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn epoch_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A child process that is killed when it goes out of scope, so a panic leaves no server or sink behind.
+struct Process(Child);
+
+impl Process {
+    fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A Postfix test tool: on PATH, or where Debian puts it (/usr/sbin is not on a user's PATH).
+fn postfix_tool(name: &str) -> Option<PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    path.split(':')
+        .map(PathBuf::from)
+        .chain(["/usr/sbin", "/usr/lib/postfix"].map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+fn running_as_root() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1).map(|euid| euid == "0"))
+        .unwrap_or(false)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Peak resident memory of a process, in MiB.
+fn peak_rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+/// CPU seconds (user + system) a process has used so far; `None` means this process.
+fn cpu_secs(pid: Option<u32>) -> f64 {
+    let path = pid.map_or("/proc/self/stat".to_owned(), |p| format!("/proc/{p}/stat"));
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces: state is field 3,
+    // utime and stime are fields 14 and 15, in clock ticks (USER_HZ, 100 on Linux).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+    match (tick(11), tick(12)) {
+        (Some(user), Some(system)) => (user + system) / 100.0,
+        _ => f64::NAN,
+    }
+}
+
+/// CPU seconds of the server, the sink and this bench at one moment.
+#[derive(Debug, Clone, Copy)]
+struct Cpu {
+    at: Instant,
+    server: f64,
+    sink: f64,
+    bench: f64,
+}
+
+impl Cpu {
+    fn now(server: u32, sink: u32) -> Cpu {
+        Cpu {
+            at: Instant::now(),
+            server: cpu_secs(Some(server)),
+            sink: cpu_secs(Some(sink)),
+            bench: cpu_secs(None),
+        }
+    }
+
+    /// Cores kept busy between `self` and `later`, as percent of one core.
+    fn busy(&self, later: &Cpu) -> String {
+        let wall = later.at.duration_since(self.at).as_secs_f64().max(1e-9);
+        format!(
+            "mailroom {:>3.0}%, smtp-sink {:>3.0}%, bench (HTTP client) {:>3.0}% of one core",
+            100.0 * (later.server - self.server) / wall,
+            100.0 * (later.sink - self.sink) / wall,
+            100.0 * (later.bench - self.bench) / wall,
+        )
+    }
+}
+
+/// The local SMTP sink and the count of messages it received (from its `-c` counters).
+struct Sink {
+    process: Process,
+    port: u16,
+    received: Arc<AtomicU64>,
+}
+
+fn start_sink(bin: &Path) -> Sink {
+    let port = free_port();
+    let mut command = Command::new(bin);
+    command.arg("-c");
+    if running_as_root() {
+        command.args(["-u", "nobody"]);
+    }
+    let mut child = command
+        .args([format!("127.0.0.1:{port}"), "1000".into()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("smtp-sink starts");
+    let received = Arc::new(AtomicU64::new(0));
+    let mut out = child.stdout.take().unwrap();
+    let counter = received.clone();
+    // `-c` prints "sess=N quit=N mesg=N\r" after every message; keep the last complete one.
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        let mut pending = Vec::new();
+        while let Ok(n @ 1..) = out.read(&mut buf) {
+            pending.extend_from_slice(&buf[..n]);
+            if let Some(end) = pending.iter().rposition(|&b| b == b'\r' || b == b'\n') {
+                let complete = String::from_utf8_lossy(&pending[..end]).into_owned();
+                if let Some(mesg) = complete
+                    .rsplit(['\r', '\n'])
+                    .next()
+                    .and_then(|line| {
+                        line.split_whitespace()
+                            .find_map(|w| w.strip_prefix("mesg="))
+                    })
+                    .and_then(|m| m.parse::<u64>().ok())
+                {
+                    counter.store(mesg, Ordering::Relaxed);
+                }
+                pending.drain(..=end);
+            }
+        }
+    });
+    let process = Process(child);
+    for _ in 0..100 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Sink {
+                process,
+                port,
+                received,
+            };
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("smtp-sink did not start listening on 127.0.0.1:{port}");
+}
+
+/// (a) One `smtp-source -d` run against the sink; returns msgs/s.
+fn smtp_source(bin: &Path, sink: &Sink) -> f64 {
+    let before = sink.received.load(Ordering::Relaxed);
+    let start = Instant::now();
+    let out = Command::new(bin)
+        .args([
+            "-d".to_owned(),
+            "-s".into(),
+            SOURCE_SESSIONS.to_string(),
+            "-l".into(),
+            SOURCE_LENGTH.to_string(),
+            "-m".into(),
+            EMAILS.to_string(),
+            format!("127.0.0.1:{}", sink.port),
+        ])
+        .output()
+        .expect("smtp-source runs");
+    let secs = start.elapsed().as_secs_f64();
+    if !out.status.success() {
+        eprintln!(
+            "warning: smtp-source failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let got = sink.received.load(Ordering::Relaxed) - before;
+    let rate = EMAILS as f64 / secs;
+    println!(
+        "(a) smtp-source -d -s {SOURCE_SESSIONS} -l {SOURCE_LENGTH}: {EMAILS} msgs in {secs:.2} s = {rate:>7.0} msgs/s (sink counted {got})"
+    );
+    rate
+}
+
+fn operator(database_url: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_mailroom"))
+        .args(args)
+        .env("MAILROOM_DATABASE_URL", database_url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// A read connection to Mailroom's database, to watch the queue from outside the server.
+enum Watcher {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Counts {
+    sent: i64,
+    failed: i64,
+    deferred: i64,
+}
+
+impl Watcher {
+    async fn open(database_url: &str) -> Watcher {
+        if database_url.starts_with("postgres") {
+            let pool = PgPoolOptions::new()
+                .max_connections(1)
+                .connect(database_url)
+                .await
+                .unwrap();
+            Watcher::Postgres(pool)
+        } else {
+            let options = SqliteConnectOptions::from_str(database_url).unwrap();
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
+                .await
+                .unwrap();
+            Watcher::Sqlite(pool)
+        }
+    }
+
+    async fn scalar(&self, sql: &str) -> i64 {
+        let value = match self {
+            Watcher::Sqlite(pool) => {
+                sqlx::query_scalar::<_, Option<i64>>(sql)
+                    .fetch_one(pool)
+                    .await
+            }
+            Watcher::Postgres(pool) => {
+                sqlx::query_scalar::<_, Option<i64>>(sql)
+                    .fetch_one(pool)
+                    .await
+            }
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        value.unwrap_or(0)
+    }
+
+    async fn counts(&self) -> Counts {
+        Counts {
+            sent: self
+                .scalar("SELECT COUNT(*) FROM emails WHERE status = 'sent'")
+                .await,
+            failed: self
+                .scalar("SELECT COUNT(*) FROM emails WHERE status = 'failed'")
+                .await,
+            deferred: self
+                .scalar("SELECT COUNT(*) FROM emails WHERE status = 'deferred'")
+                .await,
+        }
+    }
+
+    async fn close(self) {
+        match self {
+            Watcher::Sqlite(pool) => pool.close().await,
+            Watcher::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// What the POST phase did.
+#[derive(Debug, Default)]
+struct Posted {
+    ok: usize,
+    errors: usize,
+    first_error: Option<String>,
+}
+
+/// Posts `EMAILS` emails from `POSTERS` concurrent clients, as fast as the server answers.
+async fn post_all(url: String, auth: String, project: String, type_id: String) -> Posted {
+    let client = reqwest::Client::new();
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..POSTERS {
+        let (client, next, url, auth) = (client.clone(), next.clone(), url.clone(), auth.clone());
+        let (project, type_id) = (project.clone(), type_id.clone());
+        tasks.spawn(async move {
+            let mut posted = Posted::default();
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= EMAILS {
+                    return posted;
+                }
+                let body = format!(
+                    r#"{{"project_id":{project},"type_id":{type_id},"category":"trigger","user":{{"email":"user{n}@example.com","name":"User {n}"}},"data":{{"code":"123456"}}}}"#
+                );
+                let answer = client
+                    .post(&url)
+                    .header("Authorization", &auth)
+                    .header("Content-Type", "application/json")
+                    .body(body)
+                    .send()
+                    .await;
+                match answer {
+                    Ok(response) => {
+                        let status = response.status();
+                        // Reading the body lets the connection go back to the pool.
+                        let text = response.text().await.unwrap_or_default();
+                        if status.is_success() {
+                            posted.ok += 1;
+                        } else {
+                            posted.errors += 1;
+                            posted.first_error.get_or_insert(format!("{status}: {text}"));
+                        }
+                    }
+                    Err(e) => {
+                        posted.errors += 1;
+                        posted.first_error.get_or_insert(e.to_string());
+                    }
+                }
+            }
+        });
+    }
+    let mut all = Posted::default();
+    while let Some(done) = tasks.join_next().await {
+        let posted = done.unwrap();
+        all.ok += posted.ok;
+        all.errors += posted.errors;
+        if all.first_error.is_none() {
+            all.first_error = posted.first_error;
+        }
+    }
+    all
+}
+
+/// Figures of one Mailroom run, for the table.
+struct Figures {
+    post_rate: f64,
+    end_to_end: f64,
+    drain: Option<f64>,
+    rss_mib: f64,
+}
+
+/// (b) Mailroom itself: queue `EMAILS` emails through the API while the workers drain them to the sink.
+async fn mailroom(label: &str, database_url: &str, dir: &Path, sink: &Sink) -> Figures {
+    operator(database_url, &["migrate"]);
+    let client_id = operator(database_url, &["account", "create", "--name", "Bench"]);
+    let key = operator(database_url, &["key", "issue", "--client-id", &client_id]);
+    let project = operator(
+        database_url,
+        &[
+            "project",
+            "create",
+            "--client-id",
+            &client_id,
+            "--name",
+            "P",
+        ],
+    );
+    let type_id = operator(
+        database_url,
+        &[
+            "email-type",
+            "create",
+            "--project-id",
+            &project,
+            "--name",
+            "T",
+            "--subject",
+            "Your code {{ code }}",
+            "--html",
+            "<p>Hello {{ name }}, your code is <b>{{ code }}</b>.</p>",
+            "--text",
+            "Hello {{ name }}, your code is {{ code }}.",
+        ],
+    );
+    let port = free_port();
+    let log_path = dir.join(format!("server-{label}.log").replace(' ', "_"));
+    let server = Process(
+        Command::new(env!("CARGO_BIN_EXE_mailroom"))
+            .arg("serve")
+            .env("MAILROOM_DATABASE_URL", database_url)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env(
+                "MAILROOM_SMTP_URL",
+                format!("smtp://127.0.0.1:{}?tls=none", sink.port),
+            )
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(File::create(&log_path).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let mut ready = false;
+    for _ in 0..200 {
+        if reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        ready,
+        "mailroom serve did not become ready: {}",
+        std::fs::read_to_string(&log_path).unwrap_or_default()
+    );
+    let watcher = Watcher::open(database_url).await;
+    let auth = format!("Basic {}", STANDARD.encode(format!("{client_id}:{key}")));
+    let sink_before = sink.received.load(Ordering::Relaxed);
+
+    let start = Cpu::now(server.pid(), sink.process.pid());
+    let start_ms = epoch_ms();
+    let mut posters = tokio::spawn(post_all(
+        format!("http://127.0.0.1:{port}/v1/emails"),
+        auth,
+        project,
+        type_id,
+    ));
+    // (what was posted, the counts and CPU when the last POST was answered)
+    let mut post_phase: Option<(Posted, Counts, Cpu)> = None;
+    let mut ticker = tokio::time::interval(POLL);
+    let mut last = Counts::default();
+    let mut last_change = Instant::now();
+    let mut next_progress = Duration::from_secs(5);
+    let outcome = loop {
+        tokio::select! {
+            done = &mut posters, if post_phase.is_none() => {
+                let cpu = Cpu::now(server.pid(), sink.process.pid());
+                post_phase = Some((done.unwrap(), watcher.counts().await, cpu));
+                last_change = Instant::now();
+                continue;
+            }
+            _ = ticker.tick() => {}
+        }
+        let counts = watcher.counts().await;
+        let elapsed = start.at.elapsed();
+        if counts != last {
+            last = counts;
+            last_change = Instant::now();
+        }
+        if elapsed >= next_progress {
+            println!(
+                "  {label}: {:>5.1} s  sent {:>6}  deferred {:>5}  failed {:>5}{}",
+                elapsed.as_secs_f64(),
+                counts.sent,
+                counts.deferred,
+                counts.failed,
+                if post_phase.is_some() {
+                    ""
+                } else {
+                    "  (still posting)"
+                },
+            );
+            next_progress += Duration::from_secs(5);
+        }
+        if let Some((posted, _, _)) = &post_phase {
+            if (counts.sent + counts.failed) as usize >= posted.ok {
+                break "all posted emails reached sent or failed";
+            }
+            if last_change.elapsed() >= STALL {
+                break "stalled: no change for 120 s after the last POST";
+            }
+        }
+        if elapsed >= TIMEOUT {
+            break "timeout after 10 minutes";
+        }
+    };
+    let end = Cpu::now(server.pid(), sink.process.pid());
+    let rss_mib = peak_rss_mib(server.pid());
+    let final_counts = watcher.counts().await;
+    let last_sent_ms = watcher
+        .scalar("SELECT MAX(updated_at) FROM emails WHERE status = 'sent'")
+        .await;
+    watcher.close().await;
+    drop(server);
+    std::thread::sleep(Duration::from_millis(200));
+    let sink_got = sink.received.load(Ordering::Relaxed) - sink_before;
+    let Some((posted, at_post_end, post_cpu)) = post_phase else {
+        println!("{label}: the POSTs did not finish within the timeout");
+        return Figures {
+            post_rate: f64::NAN,
+            end_to_end: f64::NAN,
+            drain: None,
+            rss_mib,
+        };
+    };
+
+    let post_secs = post_cpu.at.duration_since(start.at).as_secs_f64();
+    let post_end_ms = start_ms + (post_secs * 1000.0) as i64;
+    let post_rate = posted.ok as f64 / post_secs;
+    // The end of the run is when the last `sent` was recorded (the server's own clock, in ms).
+    let total_secs = ((last_sent_ms - start_ms) as f64 / 1000.0).max(1e-3);
+    let end_to_end = final_counts.sent as f64 / total_secs;
+    let remaining = final_counts.sent - at_post_end.sent;
+    let drain_secs = (last_sent_ms - post_end_ms) as f64 / 1000.0;
+    let drain = (remaining > 0 && drain_secs > 0.0).then(|| remaining as f64 / drain_secs);
+
+    println!("{label}: {outcome}");
+    println!(
+        "  POSTs:  {} ok, {} errors in {post_secs:.2} s = {post_rate:.0} req/s; {} already sent by then",
+        posted.ok, posted.errors, at_post_end.sent
+    );
+    if let Some(error) = &posted.first_error {
+        println!("  first POST error: {error}");
+    }
+    println!(
+        "  drain:  {remaining} sent after the last POST in {drain_secs:.2} s = {}",
+        drain.map_or("n/a (kept up with the POSTs)".into(), |r| format!(
+            "{r:.0} msgs/s"
+        ))
+    );
+    println!(
+        "  total:  sent {} deferred {} failed {} in {total_secs:.2} s (first POST → last sent) = {end_to_end:.0} msgs/s; sink counted {sink_got}",
+        final_counts.sent, final_counts.deferred, final_counts.failed
+    );
+    println!("  CPU while posting:  {}", start.busy(&post_cpu));
+    println!("  CPU after the POSTs: {}", post_cpu.busy(&end));
+    if database_url.starts_with("postgres") {
+        println!("  (PostgreSQL's own processes are not counted above)");
+    }
+    println!("  peak RSS of mailroom serve: {rss_mib:.0} MiB");
+    if final_counts.deferred + final_counts.failed > 0 || posted.errors > 0 {
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(10).collect();
+        println!(
+            "  server log (last lines):\n    {}",
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n    ")
+        );
+    }
+    Figures {
+        post_rate,
+        end_to_end,
+        drain,
+        rss_mib,
+    }
+}
+
+async fn postgres_url() -> Option<String> {
+    use sqlx::Connection;
+    let admin = "postgres://postgres@127.0.0.1:5432/test";
+    let mut conn = sqlx::PgConnection::connect(admin).await.ok()?;
+    sqlx::query("DROP DATABASE IF EXISTS mailroom_delivery_bench WITH (FORCE)")
+        .execute(&mut conn)
+        .await
+        .ok()?;
+    sqlx::query("CREATE DATABASE mailroom_delivery_bench")
+        .execute(&mut conn)
+        .await
+        .ok()?;
+    Some("postgres://postgres@127.0.0.1:5432/mailroom_delivery_bench".into())
+}
+
+async fn drop_postgres() {
+    use sqlx::Connection;
+    if let Ok(mut conn) =
+        sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/test").await
+    {
+        let _ = sqlx::query("DROP DATABASE IF EXISTS mailroom_delivery_bench WITH (FORCE)")
+            .execute(&mut conn)
+            .await;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let (Some(sink_bin), Some(source_bin)) =
+        (postfix_tool("smtp-sink"), postfix_tool("smtp-source"))
+    else {
+        println!(
+            "smtp-sink and smtp-source were not found: `apt-get install postfix` is needed; skipped"
+        );
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("mailroom-delivery-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sink = start_sink(&sink_bin);
+    println!(
+        "Delivery of {EMAILS} emails to smtp-sink on 127.0.0.1:{} (same cores for everything)",
+        sink.port
+    );
+    let baseline = median((0..RUNS).map(|_| smtp_source(&source_bin, &sink)).collect());
+    println!("(a) median of {RUNS}: {baseline:.0} msgs/s");
+
+    let sqlite_url = format!("sqlite://{}", dir.join("bench.db").display());
+    let mut results = vec![(
+        "mailroom SQLite",
+        mailroom("mailroom SQLite", &sqlite_url, &dir, &sink).await,
+    )];
+    match postgres_url().await {
+        Some(url) => {
+            results.push((
+                "mailroom PostgreSQL",
+                mailroom("mailroom PostgreSQL", &url, &dir, &sink).await,
+            ));
+            drop_postgres().await;
+        }
+        None => println!("PostgreSQL is not answering at 127.0.0.1:5432: skipped"),
+    }
+    drop(sink);
+
+    println!();
+    println!("{:<44} {:>10} {:>14}", "", "msgs/s", "peak RSS MiB");
+    println!(
+        "{:<44} {baseline:>10.0} {:>14}",
+        "(a) smtp-source -d → smtp-sink", "-"
+    );
+    for (label, f) in &results {
+        println!(
+            "{:<44} {:>10.0} {:>14.0}",
+            format!("{label} end to end"),
+            f.end_to_end,
+            f.rss_mib
+        );
+        println!(
+            "{:<44} {:>10.0} {:>14}",
+            format!("  {label} POST /v1/emails (req/s)"),
+            f.post_rate,
+            ""
+        );
+        println!(
+            "{:<44} {:>10} {:>14}",
+            format!("  {label} drain after the last POST"),
+            f.drain.map_or("n/a".into(), |r| format!("{r:.0}")),
+            ""
+        );
+    }
+    if let Some((_, f)) = results.first() {
+        println!(
+            "target on SQLite: ≥ {TARGET_RATE:.0} msgs/s end to end and < {TARGET_RSS_MIB:.0} MB: {} ({:.0} msgs/s = {:.0}% of the sink's raw rate, {:.0} MiB)",
+            if f.end_to_end >= TARGET_RATE && f.rss_mib < TARGET_RSS_MIB {
+                "met"
+            } else {
+                "missed"
+            },
+            f.end_to_end,
+            100.0 * f.end_to_end / baseline,
+            f.rss_mib
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,31 @@
+use leptos::prelude::*;
+
+use crate::{
+    error::AppError,
+    model::{Page, SuppressedUser},
+};
+
+/// The users a project does not send to.
+#[server(endpoint = "list_suppressions")]
+pub async fn list_suppressions(
+    project_id: i64,
+    page: u32,
+) -> Result<Page<SuppressedUser>, AppError> {
+    use super::ctx;
+    ctx::respond(async move {
+        let (state, actor) = ctx::actor().await?;
+        crate::services::engagement::suppressions(&state.db, &actor, project_id, page).await
+    })
+    .await
+}
+
+/// Sends to a suppressed or unsubscribed user again.
+#[server(endpoint = "lift_suppression")]
+pub async fn lift_suppression(project_id: i64, user_id: i64) -> Result<(), AppError> {
+    use super::ctx;
+    ctx::respond(async move {
+        let (state, actor) = ctx::actor().await?;
+        crate::services::engagement::lift(&state.db, &actor, project_id, user_id).await
+    })
+    .await
+}
