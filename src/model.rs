@@ -238,3 +238,25 @@ pub struct SuppressedUser {
     pub reason: String,
     pub since: i64,
 }
+
+/// An email type with its templates (for editing).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct EmailTypeDetail {
+    pub id: i64,
+    pub project_id: i64,
+    pub name: String,
+    pub category: String,
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+    pub updated_at: i64,
+}
+
+/// An email type rendered over sample data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmailPreview {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}

@@ -12,6 +12,7 @@ mod layout;
 use crate::pages::{
     accounts::{AccountPage, AccountsPage},
     docs::{DocsLayout, EndpointPage, GettingStartedPage},
+    email_types::EmailTypePage,
     home::HomeRedirect,
     login::LoginPage,
     not_found::NotFound,
@@ -63,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("staff") view=StaffPage ssr=SsrMode::Async />
                     <Route path=path!("projects") view=ProjectsPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:id") view=ProjectPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:id/types/:type_id") view=EmailTypePage ssr=SsrMode::Async />
                     <Route path=path!("outbox") view=OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("outbox/:id") view=OutboxMessagePage ssr=SsrMode::Async />
                 </ParentRoute>

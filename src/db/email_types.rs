@@ -1,5 +1,5 @@
 use super::{Db, now_ms, with_pool};
-use crate::model::EmailTypeInfo;
+use crate::model::{EmailTypeDetail, EmailTypeInfo};
 
 /// A new email type (template) of a project.
 pub struct NewEmailType<'a> {
@@ -27,6 +27,37 @@ impl Db {
             .bind(now_ms())
             .fetch_one(pool)
             .await
+        })
+    }
+
+    /// An email type with its templates.
+    pub async fn email_type(&self, id: i64) -> sqlx::Result<Option<EmailTypeDetail>> {
+        with_pool!(self, |pool| sqlx::query_as(
+            "SELECT id, project_id, name, category, subject, html_body, text_body, updated_at
+             FROM email_types WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await)
+    }
+
+    /// Replaces the name, category and templates of an email type.
+    pub async fn update_email_type(&self, id: i64, t: NewEmailType<'_>) -> sqlx::Result<()> {
+        with_pool!(self, |pool| {
+            sqlx::query(
+            "UPDATE email_types SET name = $1, category = $2, subject = $3, html_body = $4, text_body = $5,
+               updated_at = $6 WHERE id = $7"
+        )
+        .bind(t.name)
+        .bind(t.category)
+        .bind(t.subject)
+        .bind(t.html_body)
+        .bind(t.text_body)
+        .bind(now_ms())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(drop)
         })
     }
 

@@ -1,6 +1,4 @@
-use std::collections::{BTreeMap, HashMap};
-
-use sqlx::QueryBuilder;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{
     Db, now_ms,
@@ -60,15 +58,75 @@ pub struct Enqueued {
     pub status: &'static str,
 }
 
-/// Rows per multi-row statement (well under either database's limit of bound parameters).
-const ROWS_PER_STATEMENT: usize = 500;
+/// The statements of `enqueue_emails` in one dialect. Each takes its rows as one JSON array (`$1`).
+struct EnqueueSql {
+    /// `$1`: `[[project_id, email, name, gender, platform_id, country_id, list_id, client_user_id, ak,
+    /// age, photo, language_id], …]`, `$2`: now. Returns the (project_id, email) of the users created.
+    insert_users: &'static str,
+    /// `$1`: as above (only the first two of each row are read). Returns one JSON text: the users as
+    /// arrays in `StoredUser`'s field order.
+    select_users: &'static str,
+    /// `$1`: `[[message_id, project_id, user_id, type_id, category, data, meta, status], …]`, `$2`: now.
+    insert_emails: &'static str,
+    /// `$1`: `[message_id, …]`, `$2`: now. The first event of each email, in its status.
+    insert_events: &'static str,
+}
 
-/// A user as the enqueuing transaction reads it.
-#[derive(sqlx::FromRow)]
+const SQLITE_ENQUEUE: EnqueueSql = EnqueueSql {
+    insert_users: "INSERT INTO users (project_id, email, name, gender, platform_id, country_id, list_id,
+          client_user_id, ak, age, photo, language_id, created_at, updated_at)
+        SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5,
+          j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9, j.value ->> 10, j.value ->> 11, $2, $2
+        FROM json_each($1) AS j WHERE true
+        ON CONFLICT (project_id, email) DO NOTHING RETURNING project_id, email",
+    select_users: "SELECT json_group_array(json_array(u.id, u.project_id, u.email,
+          u.subscribed <> 0 AND u.suppressed_reason IS NULL, u.name, u.gender, u.platform_id,
+          u.country_id, u.list_id, u.client_user_id, u.ak, u.age, u.photo, u.language_id))
+        FROM json_each($1) AS j CROSS JOIN users u
+        ON u.project_id = j.value ->> 0 AND u.email = j.value ->> 1",
+    insert_emails: "INSERT INTO emails (message_id, project_id, user_id, type_id, category, data, meta,
+          status, next_attempt_at, created_at, updated_at)
+        SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5,
+          j.value ->> 6, j.value ->> 7, $2, $2, $2
+        FROM json_each($1) AS j",
+    insert_events: "INSERT INTO email_events (email_id, status, at)
+        SELECT e.id, e.status, $2 FROM json_each($1) AS j CROSS JOIN emails e ON e.message_id = j.value",
+};
+
+const POSTGRES_ENQUEUE: EnqueueSql = EnqueueSql {
+    insert_users: "INSERT INTO users (project_id, email, name, gender, platform_id, country_id, list_id,
+          client_user_id, ak, age, photo, language_id, created_at, updated_at)
+        SELECT (j ->> 0)::bigint, j ->> 1, j ->> 2, j ->> 3, (j ->> 4)::bigint, j ->> 5,
+          (j ->> 6)::bigint, j ->> 7, j ->> 8, (j ->> 9)::bigint, j ->> 10, j ->> 11, $2, $2
+        FROM jsonb_array_elements($1::jsonb) AS j
+        ON CONFLICT (project_id, email) DO NOTHING RETURNING project_id, email",
+    select_users: "SELECT COALESCE(json_agg(json_build_array(u.id, u.project_id, u.email,
+          u.subscribed <> 0 AND u.suppressed_reason IS NULL, u.name, u.gender, u.platform_id,
+          u.country_id, u.list_id, u.client_user_id, u.ak, u.age, u.photo, u.language_id)), '[]')::text
+        FROM jsonb_array_elements($1::jsonb) AS j
+        JOIN users u ON u.project_id = (j ->> 0)::bigint AND u.email = j ->> 1",
+    insert_emails: "INSERT INTO emails (message_id, project_id, user_id, type_id, category, data, meta,
+          status, next_attempt_at, created_at, updated_at)
+        SELECT j ->> 0, (j ->> 1)::bigint, (j ->> 2)::bigint, (j ->> 3)::bigint, j ->> 4, j ->> 5,
+          j ->> 6, j ->> 7, $2, $2, $2
+        FROM jsonb_array_elements($1::jsonb) AS j",
+    insert_events: "INSERT INTO email_events (email_id, status, at)
+        SELECT e.id, e.status, $2 FROM jsonb_array_elements_text($1::jsonb) AS j (message_id)
+        JOIN emails e ON e.message_id = j.message_id",
+};
+
+fn to_json<T: serde::Serialize>(rows: &T) -> sqlx::Result<String> {
+    serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))
+}
+
+/// A user as the enqueuing transaction reads it (a JSON array in this field order).
+#[derive(serde::Deserialize)]
 struct StoredUser {
     id: i64,
+    project_id: i64,
     email: String,
-    subscribed: bool,
+    /// Subscribed and not suppressed (SQLite says 1/0, PostgreSQL true/false).
+    sendable: serde_json::Value,
     name: Option<String>,
     gender: Option<String>,
     platform_id: Option<i64>,
@@ -82,6 +140,10 @@ struct StoredUser {
 }
 
 impl StoredUser {
+    fn sendable(&self) -> bool {
+        self.sendable == serde_json::Value::Bool(true) || self.sendable == serde_json::json!(1)
+    }
+
     fn params(&self) -> UserParams {
         UserParams {
             name: self.name.clone(),
@@ -145,6 +207,10 @@ impl Db {
     /// recorded as `suppressed`.
     pub async fn enqueue_emails(&self, batch: &[NewEmail]) -> sqlx::Result<Vec<EnqueueOutcome>> {
         let now = now_ms();
+        let sql = match self {
+            Db::Sqlite(_) => &SQLITE_ENQUEUE,
+            Db::Postgres(_) => &POSTGRES_ENQUEUE,
+        };
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             // 1. Idempotency-Keys first: a request whose key is live already writes nothing. An expired
@@ -173,7 +239,9 @@ impl Db {
             let sends = || batch.iter().zip(&live).filter(|(_, l)| **l).map(|(e, _)| e);
 
             // 2. Users: each (project, email) once, with the parameters of its sends merged in order. The
-            //    sorted order keeps lock order the same in every process.
+            //    sorted order keeps lock order the same in every process. Rows go to the database as one
+            //    JSON array and come back as one JSON value: the SQL text is the same for every batch (one
+            //    prepared statement), and SQLite's worker thread hands over one row, not one per email.
             let mut wanted: BTreeMap<(i64, &str), UserParams> = BTreeMap::new();
             for email in sends() {
                 wanted
@@ -181,61 +249,51 @@ impl Db {
                     .and_modify(|p| *p = p.merged_with(&email.params))
                     .or_insert_with(|| email.params.clone());
             }
-            let wanted: Vec<_> = wanted.into_iter().collect();
-            let mut created: HashMap<(i64, String), ()> = HashMap::new();
-            for chunk in wanted.chunks(ROWS_PER_STATEMENT) {
-                let mut insert = QueryBuilder::new(
-                    "INSERT INTO users (project_id, email, name, gender, platform_id, country_id, list_id,
-                       client_user_id, ak, age, photo, language_id, created_at, updated_at) ",
-                );
-                insert.push_values(chunk, |mut row, ((project_id, email), p)| {
-                    row.push_bind(*project_id)
-                        .push_bind(*email)
-                        .push_bind(p.name.as_deref())
-                        .push_bind(p.gender.as_deref())
-                        .push_bind(p.platform_id)
-                        .push_bind(p.country_id.as_deref())
-                        .push_bind(p.list_id)
-                        .push_bind(p.client_user_id.as_deref())
-                        .push_bind(p.ak.as_deref())
-                        .push_bind(p.age)
-                        .push_bind(p.photo.as_deref())
-                        .push_bind(p.language_id.as_deref())
-                        .push_bind(now)
-                        .push_bind(now);
-                });
-                insert.push(
-                    " ON CONFLICT (project_id, email) DO NOTHING RETURNING project_id, email",
-                );
-                let rows: Vec<(i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await?;
-                created.extend(rows.into_iter().map(|key| (key, ())));
-            }
-            let mut stored: HashMap<(i64, String), StoredUser> =
-                HashMap::with_capacity(wanted.len());
-            for chunk in wanted.chunk_by(|a, b| a.0.0 == b.0.0) {
-                for chunk in chunk.chunks(ROWS_PER_STATEMENT) {
-                    let mut select = QueryBuilder::new(
-                        "SELECT id, email, (subscribed <> 0 AND suppressed_reason IS NULL) AS subscribed, name, gender, platform_id, country_id,
-                           list_id, client_user_id, ak, age, photo, language_id FROM users WHERE project_id = ",
-                    );
-                    select.push_bind(chunk[0].0.0).push(" AND email IN (");
-                    let mut list = select.separated(", ");
-                    for ((_, email), _) in chunk {
-                        list.push_bind(*email);
-                    }
-                    select.push(")");
-                    let rows: Vec<StoredUser> = select.build_query_as().fetch_all(&mut *tx).await?;
-                    stored.extend(
-                        rows.into_iter()
-                            .map(|u| ((chunk[0].0.0, u.email.clone()), u)),
-                    );
-                }
-            }
+            let user_rows: Vec<_> = wanted
+                .iter()
+                .map(|((project_id, email), p)| {
+                    (
+                        project_id,
+                        email,
+                        &p.name,
+                        &p.gender,
+                        p.platform_id,
+                        &p.country_id,
+                        p.list_id,
+                        &p.client_user_id,
+                        &p.ak,
+                        p.age,
+                        &p.photo,
+                        &p.language_id,
+                    )
+                })
+                .collect();
+            let user_json = to_json(&user_rows)?;
+            let created: HashSet<(i64, String)> = sqlx::query_as(sql.insert_users)
+                .bind(&user_json)
+                .bind(now)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
+            let found: String = sqlx::query_scalar(sql.select_users)
+                .bind(&user_json)
+                .fetch_one(&mut *tx)
+                .await?;
+            let found: Vec<StoredUser> =
+                serde_json::from_str(&found).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            let stored: HashMap<(i64, &str), &StoredUser> = found
+                .iter()
+                .map(|u| ((u.project_id, u.email.as_str()), u))
+                .collect();
             //    Users that existed get the parameters that differ.
             for ((project_id, email), params) in &wanted {
-                let key = (*project_id, (*email).to_owned());
-                let user = stored.get(&key).ok_or(sqlx::Error::RowNotFound)?;
-                if !created.contains_key(&key) && params.would_change(&user.params()) {
+                let user = stored
+                    .get(&(*project_id, *email))
+                    .ok_or(sqlx::Error::RowNotFound)?;
+                if !created.contains(&(*project_id, (*email).to_owned()))
+                    && params.would_change(&user.params())
+                {
                     bind_params!(sqlx::query(UPDATE_USER_SQL).bind(user.id).bind(now), params)
                         .execute(&mut *tx)
                         .await?;
@@ -243,66 +301,52 @@ impl Db {
             }
 
             // 3. The emails and their first events.
+            let mut created = created;
             let mut outcomes = Vec::with_capacity(batch.len());
-            let mut rows = Vec::with_capacity(batch.len());
+            let mut email_rows = Vec::with_capacity(batch.len());
             for (email, live) in batch.iter().zip(&live) {
                 if !*live {
                     outcomes.push(EnqueueOutcome::KeyTaken);
                     continue;
                 }
-                let key = (email.project_id, email.email.clone());
-                let user = &stored[&key];
+                let user = stored
+                    .get(&(email.project_id, email.email.as_str()))
+                    .ok_or(sqlx::Error::RowNotFound)?;
                 // Only the first send to a new user created it.
-                let user_created = created.remove(&key).is_some();
-                let status = if user.subscribed {
+                let user_created = created.remove(&(email.project_id, email.email.clone()));
+                let status = if user.sendable() {
                     "queued"
                 } else {
                     "suppressed"
                 };
-                rows.push((email, user.id, status));
+                email_rows.push((
+                    &email.message_id,
+                    email.project_id,
+                    user.id,
+                    email.type_id,
+                    &email.category,
+                    &email.data,
+                    &email.meta,
+                    status,
+                ));
                 outcomes.push(EnqueueOutcome::Stored(Enqueued {
                     user_id: user.id,
                     user_created,
                     status,
                 }));
             }
-            let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-                let mut insert = QueryBuilder::new(
-                    "INSERT INTO emails (message_id, project_id, user_id, type_id, category, data, meta, status,
-                       next_attempt_at, created_at, updated_at) ",
-                );
-                insert.push_values(chunk, |mut row, (email, user_id, status)| {
-                    row.push_bind(email.message_id.as_str())
-                        .push_bind(email.project_id)
-                        .push_bind(*user_id)
-                        .push_bind(email.type_id)
-                        .push_bind(email.category.as_str())
-                        .push_bind(email.data.as_str())
-                        .push_bind(email.meta.as_str())
-                        .push_bind(*status)
-                        .push_bind(now)
-                        .push_bind(now)
-                        .push_bind(now);
-                });
-                insert.push(" RETURNING id, message_id");
-                let inserted: Vec<(i64, String)> =
-                    insert.build_query_as().fetch_all(&mut *tx).await?;
-                ids.extend(
-                    inserted
-                        .into_iter()
-                        .map(|(id, message_id)| (message_id, id)),
-                );
-            }
-            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-                let mut insert =
-                    QueryBuilder::new("INSERT INTO email_events (email_id, status, at) ");
-                insert.push_values(chunk, |mut row, (email, _, status)| {
-                    row.push_bind(ids.get(&email.message_id).copied())
-                        .push_bind(*status)
-                        .push_bind(now);
-                });
-                insert.build().execute(&mut *tx).await?;
+            if !email_rows.is_empty() {
+                sqlx::query(sql.insert_emails)
+                    .bind(to_json(&email_rows)?)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                let message_ids: Vec<&String> = email_rows.iter().map(|row| row.0).collect();
+                sqlx::query(sql.insert_events)
+                    .bind(to_json(&message_ids)?)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
             }
 
             // 4. Idempotency records of the sends that created their user say so (for the replay).

@@ -1,6 +1,9 @@
 use leptos::prelude::*;
 
-use crate::{error::AppError, model::EmailTypeInfo};
+use crate::{
+    error::AppError,
+    model::{EmailPreview, EmailTypeDetail, EmailTypeInfo},
+};
 
 #[server(endpoint = "list_email_types")]
 pub async fn list_email_types(project_id: i64) -> Result<Vec<EmailTypeInfo>, AppError> {
@@ -34,6 +37,54 @@ pub async fn create_email_type(
             text_body: &text_body,
         };
         create(&state.db, &actor, project_id, input).await
+    })
+    .await
+}
+
+/// An email type with its templates.
+#[server(endpoint = "get_email_type")]
+pub async fn get_email_type(type_id: i64) -> Result<EmailTypeDetail, AppError> {
+    use super::ctx;
+    ctx::respond(async move {
+        let (state, actor) = ctx::actor().await?;
+        crate::services::email_types::get(&state.db, &actor, type_id).await
+    })
+    .await
+}
+
+/// Saves an email type's name, category and templates.
+#[server(endpoint = "update_email_type")]
+pub async fn update_email_type(
+    type_id: i64,
+    name: String,
+    category: String,
+    subject: String,
+    html_body: String,
+    text_body: String,
+) -> Result<EmailTypeDetail, AppError> {
+    use super::ctx;
+    use crate::services::email_types::{EmailTypeInput, update};
+    ctx::respond(async move {
+        let (state, actor) = ctx::actor().await?;
+        let input = EmailTypeInput {
+            name: &name,
+            category: &category,
+            subject: &subject,
+            html_body: &html_body,
+            text_body: &text_body,
+        };
+        update(&state.db, &actor, type_id, input).await
+    })
+    .await
+}
+
+/// Renders the saved email type over sample data.
+#[server(endpoint = "preview_email_type")]
+pub async fn preview_email_type(type_id: i64, sample: String) -> Result<EmailPreview, AppError> {
+    use super::ctx;
+    ctx::respond(async move {
+        let (state, actor) = ctx::actor().await?;
+        crate::services::email_types::preview(&state.db, &actor, type_id, &sample).await
     })
     .await
 }
