@@ -25,7 +25,7 @@ const CLIENTS: usize = 32;
 const TOTAL: usize = 3000;
 const KILL_AFTER: usize = 1200;
 
-fn operator(db: &TestDatabase, args: &[&str]) -> String {
+pub fn operator(db: &TestDatabase, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_mailroom"))
         .args(args)
         .env("MAILROOM_DATABASE_URL", &db.url)
@@ -40,7 +40,7 @@ fn operator(db: &TestDatabase, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -49,8 +49,14 @@ fn free_port() -> u16 {
 }
 
 async fn start(db: &TestDatabase, port: u16) -> Child {
+    start_with(db, port, &[]).await
+}
+
+/// Starts `mailroom serve` on the test's database with extra settings; returns once it is ready.
+pub async fn start_with(db: &TestDatabase, port: u16, settings: &[(&str, &str)]) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mailroom"))
         .arg("serve")
+        .envs(settings.iter().copied())
         .env("MAILROOM_DATABASE_URL", &db.url)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
@@ -72,13 +78,20 @@ async fn start(db: &TestDatabase, port: u16) -> Child {
     panic!("the server did not start");
 }
 
-async fn answered_emails_survive_a_killed_process(backend: Backend) {
-    let db = TestDatabase::new(backend).await;
-    operator(&db, &["migrate"]);
-    let client_id = operator(&db, &["account", "create", "--name", "Durable"]);
-    let key = operator(&db, &["key", "issue", "--client-id", &client_id]);
+/// An account with a key, a project and an email type, made with the operator commands.
+pub struct OperatorTenant {
+    pub client_id: String,
+    pub key: String,
+    pub project_id: i64,
+    pub type_id: i64,
+}
+
+pub fn operator_tenant(db: &TestDatabase) -> OperatorTenant {
+    operator(db, &["migrate"]);
+    let client_id = operator(db, &["account", "create", "--name", "Tenant"]);
+    let key = operator(db, &["key", "issue", "--client-id", &client_id]);
     let project_id: i64 = operator(
-        &db,
+        db,
         &[
             "project",
             "create",
@@ -91,7 +104,7 @@ async fn answered_emails_survive_a_killed_process(backend: Backend) {
     .parse()
     .unwrap();
     let type_id: i64 = operator(
-        &db,
+        db,
         &[
             "email-type",
             "create",
@@ -109,6 +122,23 @@ async fn answered_emails_survive_a_killed_process(backend: Backend) {
     )
     .parse()
     .unwrap();
+
+    OperatorTenant {
+        client_id,
+        key,
+        project_id,
+        type_id,
+    }
+}
+
+async fn answered_emails_survive_a_killed_process(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let OperatorTenant {
+        client_id,
+        key,
+        project_id,
+        type_id,
+    } = operator_tenant(&db);
 
     let port = free_port();
     let mut server = start(&db, port).await;

@@ -10,6 +10,7 @@ mod auth;
 mod battery;
 mod cli;
 mod delivery;
+mod delivery_crash;
 mod durability;
 mod email_types;
 mod engagement;

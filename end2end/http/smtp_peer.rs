@@ -28,7 +28,16 @@ impl SmtpPeer {
         SmtpPeer::start(Arc::new(|_, _| "250 2.1.5 Ok")).await
     }
 
+    /// Accepts every recipient, taking `delay` to accept each message.
+    pub async fn slow(delay: std::time::Duration) -> SmtpPeer {
+        SmtpPeer::start_with(Arc::new(|_, _| "250 2.1.5 Ok"), delay).await
+    }
+
     pub async fn start(script: Script) -> SmtpPeer {
+        SmtpPeer::start_with(script, std::time::Duration::ZERO).await
+    }
+
+    async fn start_with(script: Script, delay: std::time::Duration) -> SmtpPeer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("smtp://{}?tls=none", listener.local_addr().unwrap());
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -72,6 +81,9 @@ impl SmtpPeer {
                                     break;
                                 }
                                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
+                            }
+                            if !delay.is_zero() {
+                                tokio::time::sleep(delay).await;
                             }
                             kept.lock().unwrap().push(Received {
                                 to: to.clone(),

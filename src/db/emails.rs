@@ -104,7 +104,8 @@ const POSTGRES_ENQUEUE: EnqueueSql = EnqueueSql {
           u.subscribed <> 0 AND u.suppressed_reason IS NULL, u.name, u.gender, u.platform_id,
           u.country_id, u.list_id, u.client_user_id, u.ak, u.age, u.photo, u.language_id)), '[]')::text
         FROM jsonb_array_elements($1::jsonb) AS j
-        JOIN users u ON u.project_id = (j ->> 0)::bigint AND u.email = j ->> 1",
+        CROSS JOIN LATERAL (SELECT * FROM users
+          WHERE project_id = (j ->> 0)::bigint AND email = j ->> 1 LIMIT 1) AS u",
     insert_emails: "INSERT INTO emails (message_id, project_id, user_id, type_id, category, data, meta,
           status, next_attempt_at, created_at, updated_at)
         SELECT j ->> 0, (j ->> 1)::bigint, (j ->> 2)::bigint, (j ->> 3)::bigint, j ->> 4, j ->> 5,

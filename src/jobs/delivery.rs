@@ -65,6 +65,10 @@ impl Default for DeliveryOptions {
     }
 }
 
+/// How many relay answers, or how long, before they are recorded.
+const RECORD_EVERY: usize = 64;
+const RECORD_AFTER: Duration = Duration::from_millis(50);
+
 /// Running workers.
 pub struct Workers {
     stop: watch::Sender<bool>,
@@ -122,7 +126,10 @@ enum Skip {
 }
 
 struct Message {
+    /// The envelope sender (a bare address).
     from: String,
+    /// The From header as people read it (`Name <address>`).
+    from_header: String,
     to: String,
     subject: String,
     raw: Vec<u8>,
@@ -205,8 +212,7 @@ impl Deliverer {
             return Ok(0);
         }
         let prepared = self.prepare(claimed).await?;
-        let outcomes = self.send(prepared).await;
-        self.db.record_outcomes(lease_until, &outcomes).await?;
+        self.send(prepared, lease_until).await?;
         Ok(count)
     }
 
@@ -287,7 +293,12 @@ impl Deliverer {
             html: &html,
             unsubscribe_url: Some(&unsubscribe_url),
         })?;
+        let from_header = match &sender.sender_name {
+            Some(name) => format!("{name} <{from}>"),
+            None => from.clone(),
+        };
         Ok(Message {
+            from_header,
             from,
             to: user.email.clone(),
             subject: rendered.subject,
@@ -296,7 +307,10 @@ impl Deliverer {
     }
 
     /// Sends the batch (through the relay, concurrently up to its pool size) and says what happened.
-    async fn send(&self, prepared: Vec<Prepared>) -> Vec<Outcome> {
+    /// The relay's answers are recorded as they come (every `RECORD_EVERY` answers or
+    /// `RECORD_AFTER`), not at the end of the batch: a process that dies mid-batch then leaves only the
+    /// messages in flight without a recorded outcome, and only those can reach the relay twice.
+    async fn send(&self, prepared: Vec<Prepared>, lease_until: i64) -> anyhow::Result<()> {
         let mut outcomes = Vec::with_capacity(prepared.len());
         let mut in_flight = JoinSet::new();
         for Prepared { email, message } in prepared {
@@ -334,7 +348,7 @@ impl Deliverer {
                     note,
                     captured: Some(Captured {
                         project_id: email.project_id,
-                        sender: message.from,
+                        sender: message.from_header,
                         recipient: message.to,
                         subject: message.subject,
                         raw: String::from_utf8_lossy(&message.raw).into_owned(),
@@ -361,14 +375,23 @@ impl Deliverer {
                 }
             }
         }
+        let mut answered = Vec::new();
+        let mut since = std::time::Instant::now();
         while let Some(done) = in_flight.join_next().await {
             match done {
-                Ok(outcome) => outcomes.push(outcome),
+                Ok(outcome) => answered.push(outcome),
                 // A panicked send leaves its email leased; it is retried when the lease runs out.
                 Err(e) => tracing::error!(error = %e, "a send task failed"),
             }
+            if answered.len() >= RECORD_EVERY || since.elapsed() >= RECORD_AFTER {
+                self.db.record_outcomes(lease_until, &answered).await?;
+                answered.clear();
+                since = std::time::Instant::now();
+            }
         }
-        outcomes
+        outcomes.append(&mut answered);
+        self.db.record_outcomes(lease_until, &outcomes).await?;
+        Ok(())
     }
 
     /// What a temporary failure of attempt `attempts` becomes: a retry later, or failed at the last one.
