@@ -85,9 +85,20 @@ impl SendWriter {
     pub const MAX_BATCH: usize = 1000;
 
     /// Starts the writer task on the current runtime; `stored` is notified after each commit.
+    ///
+    /// SQLite has one writer at a time, so one task writes. PostgreSQL takes concurrent transactions and
+    /// spends most of a commit waiting for its flush, so several tasks each take a batch: while one waits,
+    /// the next commits.
     pub fn start(db: Db, stored: Arc<Notify>) -> SendWriter {
         let (sender, receiver) = mpsc::channel(4 * Self::MAX_BATCH);
-        tokio::spawn(write_batches(db, receiver, stored));
+        let writers = match db {
+            Db::Sqlite(_) => 1,
+            Db::Postgres(_) => 4,
+        };
+        let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
+        for _ in 0..writers {
+            tokio::spawn(write_batches(db.clone(), receiver.clone(), stored.clone()));
+        }
         SendWriter { sender }
     }
 
@@ -102,14 +113,19 @@ impl SendWriter {
     }
 }
 
-async fn write_batches(
-    db: Db,
-    mut receiver: mpsc::Receiver<(NewEmail, Reply)>,
-    stored: Arc<Notify>,
-) {
+type Jobs = Arc<tokio::sync::Mutex<mpsc::Receiver<(NewEmail, Reply)>>>;
+
+async fn write_batches(db: Db, receiver: Jobs, stored: Arc<Notify>) {
     let mut jobs = Vec::with_capacity(SendWriter::MAX_BATCH);
-    // Waits for one email, then takes whatever else is already waiting.
-    while receiver.recv_many(&mut jobs, SendWriter::MAX_BATCH).await > 0 {
+    // Waits for one email, then takes whatever else is already waiting (the receiver is held only
+    // while taking, so that another writer can take the next batch while this one commits).
+    while receiver
+        .lock()
+        .await
+        .recv_many(&mut jobs, SendWriter::MAX_BATCH)
+        .await
+        > 0
+    {
         let (emails, replies): (Vec<NewEmail>, Vec<Reply>) = jobs.drain(..).unzip();
         match db.enqueue_emails(&emails).await {
             Ok(outcomes) => {
