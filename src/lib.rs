@@ -23,6 +23,8 @@ pub mod jobs;
 #[cfg(feature = "ssr")]
 pub mod mail;
 #[cfg(feature = "ssr")]
+pub mod metrics;
+#[cfg(feature = "ssr")]
 pub mod recipients;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -67,8 +67,13 @@ pub fn router(state: AppState) -> Router {
     panel
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(crate::metrics::metrics))
         .nest("/v1", api::router())
         .merge(crate::recipients::router())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::count_requests,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -11,6 +11,7 @@ use crate::{
     domain::random_token,
     jobs::Transport,
     mail::smtp::{SmtpPool, SmtpSettings},
+    metrics::Metrics,
     services::{
         api_keys::KeyCache,
         emails::{SendScopes, SendWriter},
@@ -32,6 +33,8 @@ pub struct AppState {
     pub send_scopes: Arc<SendScopes>,
     /// Wakes the delivery workers when sends were stored.
     pub delivery_wake: Arc<Notify>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -50,6 +53,7 @@ impl AppState {
             send_writer: SendWriter::start(db.clone(), delivery_wake.clone()),
             send_scopes: Arc::default(),
             delivery_wake,
+            metrics: Arc::default(),
             db,
         })
     }

@@ -69,8 +69,29 @@ async fn outbox_captures_rendered_emails(backend: Backend) {
     for i in 0..3 {
         ids.push(send(&app, &t, &format!("anna{i}@example.com")).await);
     }
+    let metrics = || async {
+        reqwest::get(format!("{}/metrics", app.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert!(
+        metrics()
+            .await
+            .contains("mailroom_queue_depth{status=\"queued\"} 3\n")
+    );
     assert_eq!(app.deliver().await, 3);
     assert_eq!(app.deliver().await, 0, "nothing is delivered twice");
+    let text = metrics().await;
+    for line in [
+        "mailroom_queue_depth{status=\"queued\"} 0\n",
+        "mailroom_deliveries_total{outcome=\"sent\"} 3\n",
+        "mailroom_http_requests_total{class=\"2xx\"}",
+    ] {
+        assert!(text.contains(line), "{line} in\n{text}");
+    }
     for (i, id) in ids.iter().enumerate() {
         let email = email(&app, &t, id).await;
         assert_eq!(email["status"], "sent", "{email}");

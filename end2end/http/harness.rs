@@ -186,6 +186,7 @@ impl TestApp {
             options,
             &self.state.config.base_url,
             self.state.secret_key.clone(),
+            self.state.metrics.clone(),
         )
     }
 

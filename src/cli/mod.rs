@@ -187,6 +187,7 @@ async fn execute(command: Command) -> anyhow::Result<Option<String>> {
             DeliveryOptions::default(),
             &state.config.base_url,
             state.secret_key.clone(),
+            state.metrics.clone(),
         ));
         let workers =
             deliverer.spawn_workers(state.config.delivery_workers, state.delivery_wake.clone());

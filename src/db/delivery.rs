@@ -115,6 +115,18 @@ impl Db {
             .await)
     }
 
+    /// How many emails are queued and deferred (for `/metrics`).
+    pub async fn queue_depth(&self) -> sqlx::Result<(i64, i64)> {
+        with_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT COUNT(*) FILTER (WHERE status = 'queued'), COUNT(*) FILTER (WHERE status = 'deferred')
+             FROM emails WHERE status IN ('queued', 'deferred')"
+        )
+        .fetch_one(pool)
+        .await
+        })
+    }
+
     /// The templates of an email type.
     pub async fn email_type_templates(&self, type_id: i64) -> sqlx::Result<Option<TemplateRow>> {
         with_pool!(self, |pool| sqlx::query_as(

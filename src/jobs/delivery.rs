@@ -23,6 +23,7 @@ use crate::{
         smtp::{SmtpOutcome, SmtpPool},
         template_context,
     },
+    metrics::Metrics,
 };
 
 /// Where emails go.
@@ -107,6 +108,7 @@ pub struct Deliverer {
     /// The public URL (links in emails) and the key that signs them.
     base_url: String,
     secret_key: Arc<[u8]>,
+    metrics: Arc<Metrics>,
     templates: Mutex<HashMap<i64, (i64, Arc<EmailTemplate>)>>,
     senders: Mutex<HashMap<i64, SenderRow>>,
 }
@@ -142,6 +144,7 @@ impl Deliverer {
         options: DeliveryOptions,
         base_url: &str,
         secret_key: Arc<[u8]>,
+        metrics: Arc<Metrics>,
     ) -> Deliverer {
         let host = url::Url::parse(base_url)
             .ok()
@@ -155,6 +158,7 @@ impl Deliverer {
             default_domain: host,
             base_url: base_url.trim_end_matches('/').to_owned(),
             secret_key,
+            metrics,
             templates: Mutex::default(),
             senders: Mutex::default(),
         }
@@ -384,13 +388,20 @@ impl Deliverer {
                 Err(e) => tracing::error!(error = %e, "a send task failed"),
             }
             if answered.len() >= RECORD_EVERY || since.elapsed() >= RECORD_AFTER {
-                self.db.record_outcomes(lease_until, &answered).await?;
+                self.record(lease_until, &answered).await?;
                 answered.clear();
                 since = std::time::Instant::now();
             }
         }
         outcomes.append(&mut answered);
-        self.db.record_outcomes(lease_until, &outcomes).await?;
+        self.record(lease_until, &outcomes).await
+    }
+
+    async fn record(&self, lease_until: i64, outcomes: &[Outcome]) -> anyhow::Result<()> {
+        self.db.record_outcomes(lease_until, outcomes).await?;
+        for outcome in outcomes {
+            self.metrics.count_outcome(outcome.status.as_str(), 1);
+        }
         Ok(())
     }
 
