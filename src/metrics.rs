@@ -84,11 +84,8 @@ pub async fn count_requests(State(state): State<AppState>, req: Request, next: N
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let depth = state.db.queue_depth().await;
-    let (queued, deferred) = match depth {
-        Ok(depth) => depth,
-        Err(_) => (-1, -1),
-    };
+    // -1 says that the database did not answer.
+    let (queued, deferred) = state.db.queue_depth().await.unwrap_or((-1, -1));
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(queued, deferred),
