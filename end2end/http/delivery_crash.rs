@@ -1,7 +1,7 @@
 //! The delivering process is SIGKILLed mid-batch and restarted: every email ends sent, exactly once from
 //! the relay's point of view, or — when the kill came between the relay's acceptance and the recording
 //! of it — twice, and then the email's history says that its attempt was interrupted.
-use std::{collections::HashMap, time::Duration};
+use std::time::Duration;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use mailroom::db::Db;
@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::{
     both_databases,
+    delivery::expire_leases,
     durability::{OperatorTenant, free_port, operator_tenant, start_with},
     harness::{Backend, TestDatabase},
     smtp_peer::SmtpPeer,
@@ -73,21 +74,7 @@ async fn a_killed_delivery_resumes_without_silent_duplicates(backend: Backend) {
 
     // Ten minutes later the killed process's leases have run out.
     let store = Db::connect(&db.url).await.unwrap();
-    match &store {
-        Db::Sqlite(pool) => {
-            sqlx::query("UPDATE emails SET lease_until = 1 WHERE lease_until IS NOT NULL")
-                .execute(pool)
-                .await
-                .map(drop)
-        }
-        Db::Postgres(pool) => {
-            sqlx::query("UPDATE emails SET lease_until = 1 WHERE lease_until IS NOT NULL")
-                .execute(pool)
-                .await
-                .map(drop)
-        }
-    }
-    .unwrap();
+    expire_leases(&store).await;
     let mut server = start_with(&db, port, &settings).await;
     for _ in 0..600 {
         if count(&store, "SELECT COUNT(*) FROM emails WHERE status = 'sent'").await == EMAILS as i64
@@ -104,18 +91,7 @@ async fn a_killed_delivery_resumes_without_silent_duplicates(backend: Backend) {
         "every email ends sent"
     );
 
-    let mut received: HashMap<String, usize> = HashMap::new();
-    for message in peer.messages() {
-        let id = message
-            .data
-            .split("Message-ID: <")
-            .nth(1)
-            .unwrap()
-            .split('@')
-            .next()
-            .unwrap();
-        *received.entry(id.to_owned()).or_default() += 1;
-    }
+    let received = peer.arrivals();
     let interrupted_sql =
         "SELECT e.message_id FROM emails e JOIN email_events v ON v.email_id = e.id
         WHERE v.status = 'deferred' AND v.detail LIKE '%interrupted%'";

@@ -113,4 +113,20 @@ impl SmtpPeer {
     pub fn messages(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
+
+    /// How many times each message (by Mailroom's message id, from its Message-ID) arrived.
+    pub fn arrivals(&self) -> std::collections::HashMap<String, usize> {
+        let mut seen = std::collections::HashMap::new();
+        for message in self.messages() {
+            let id = message
+                .data
+                .split("Message-ID: <")
+                .nth(1)
+                .and_then(|rest| rest.split('@').next())
+                .unwrap_or_default()
+                .to_owned();
+            *seen.entry(id).or_default() += 1;
+        }
+        seen
+    }
 }
