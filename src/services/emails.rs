@@ -87,13 +87,13 @@ impl SendWriter {
     /// Starts the writer task on the current runtime; `stored` is notified after each commit.
     ///
     /// SQLite has one writer at a time, so one task writes. PostgreSQL takes concurrent transactions and
-    /// spends most of a commit waiting for its flush, so several tasks each take a batch: while one waits,
-    /// the next commits.
+    /// spends much of a commit waiting for its flush, so two tasks each take a batch: while one waits, the
+    /// other commits. (More writers split the waiting requests into smaller batches.)
     pub fn start(db: Db, stored: Arc<Notify>) -> SendWriter {
         let (sender, receiver) = mpsc::channel(4 * Self::MAX_BATCH);
         let writers = match db {
             Db::Sqlite(_) => 1,
-            Db::Postgres(_) => 4,
+            Db::Postgres(_) => 2,
         };
         let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
         for _ in 0..writers {
