@@ -57,12 +57,13 @@ test('a sent email appears in the Outbox, and an email type previews over sample
   await page.getByRole('link', { name: 'Welcome, Anna' }).click();
   await expect(page.getByRole('heading', { name: 'Welcome, Anna', level: 1 })).toBeVisible();
   await expect(page.getByText('Shop News <news@shop.example>')).toBeVisible();
-  await expect(page.getByText('Hello Anna, your code is 424242.')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Text part' }).getByText('Hello Anna, your code is 424242.')).toBeVisible();
   const frame = page.frameLocator('iframe[title="HTML part of the email"]');
   await expect(frame.getByText('Anna', { exact: true })).toBeVisible();
 
   // The email type's page previews the template over sample data.
   await page.goto(`/projects/${projectId}`);
+  await waitForHydration(page);
   await page.getByRole('link', { name: 'Welcome' }).click();
   await expect(page.getByRole('heading', { name: 'Welcome', level: 1 })).toBeVisible();
   await waitForHydration(page);

@@ -39,7 +39,7 @@ test('a client signs in, sees its projects and cannot reach the accounts screens
   await expect(page.getByText('No email types yet.')).toBeVisible();
   await waitForHydration(page);
   await page.getByText('New email type…').click();
-  await page.getByLabel('Name').fill('Welcome');
+  await page.getByLabel('Name', { exact: true }).fill('Welcome');
   await page.getByLabel('Subject').fill('Welcome, {{ name }}');
   await page.getByLabel('HTML body').fill('<p>Hello {{ name }}</p>');
   await page.getByLabel('Text body').fill('Hello {{ name }}');

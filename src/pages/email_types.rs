@@ -6,22 +6,34 @@ use leptos_router::{components::A, hooks::use_params_map};
 use crate::{
     components::{Field, FormError, SaveNote, field_error, reset_on_success},
     domain::Role,
-    model::{EmailTypeDetail, SessionUser, format_time},
+    error::AppError,
+    model::{EmailTypeDetail, EmailTypeInfo, SessionUser, format_time},
     server_fns::email_types::{
         CreateEmailType, PreviewEmailType, UpdateEmailType, get_email_type, list_email_types,
     },
 };
 
+/// The email types of a project, refetched after each creation. Made by the page, outside its
+/// `Suspend`: a resource first created inside one is not carried from the server to hydration.
+pub fn email_types_resource(
+    project_id: impl Fn() -> i64 + Send + Sync + 'static,
+    create: ServerAction<CreateEmailType>,
+) -> Resource<Result<Vec<EmailTypeInfo>, AppError>> {
+    Resource::new(
+        move || (project_id(), create.version().get()),
+        |(project_id, _)| list_email_types(project_id),
+    )
+}
+
 /// The email types (templates) of a project: the list, and a form for CSMs and the project's clients.
 #[component]
-pub fn EmailTypesSection(project_id: i64) -> impl IntoView {
+pub fn EmailTypesSection(
+    project_id: i64,
+    types: Resource<Result<Vec<EmailTypeInfo>, AppError>>,
+    create: ServerAction<CreateEmailType>,
+) -> impl IntoView {
     let me = expect_context::<SessionUser>();
     let can_edit = me.role != Role::Support;
-    let create = ServerAction::<CreateEmailType>::new();
-    let types = Resource::new(
-        move || create.version().get(),
-        move |_| list_email_types(project_id),
-    );
     view! {
         <section class="card" aria-labelledby="email-types-heading">
             <h2 id="email-types-heading">"Email types"</h2>
@@ -100,10 +112,19 @@ fn TextArea(
     view! {
         <div class="field" class:has-error=move || error.get().is_some()>
             <label for=id>{label}</label>
-            <textarea id=id name=name rows=rows class="mono">{value}</textarea>
+            // The text goes in as escaped inner HTML: a text child would carry hydration markers,
+            // which a <textarea> shows as text.
+            <textarea id=id name=name rows=rows class="mono" inner_html=escape_text(&value)></textarea>
             {move || error.get().map(|m| view! { <p class="field-error">{format!("{label} {m}")}</p> })}
         </div>
     }
+}
+
+/// `text` with the characters that HTML would read as markup escaped.
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Sample data for a preview: the user's parameters and the send's data.

@@ -9,7 +9,11 @@ use crate::{
     components::{Field, FormError, Pagination, SaveNote, field_error},
     domain::Role,
     model::{ProjectInfo, SessionUser, format_time},
-    pages::{email_types::EmailTypesSection, suppressions::SuppressionsSection},
+    pages::{
+        email_types::{EmailTypesSection, email_types_resource},
+        suppressions::{Suppressions, SuppressionsSection},
+    },
+    server_fns::email_types::CreateEmailType,
     server_fns::projects::{SetProjectSender, get_project, list_projects},
 };
 
@@ -99,6 +103,9 @@ pub fn ProjectPage() -> impl IntoView {
         })
     };
     let project = Resource::new(id, get_project);
+    let create_type = ServerAction::<CreateEmailType>::new();
+    let types = email_types_resource(id, create_type);
+    let suppressions = Suppressions::new(id);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading project…"</p> }>
             {move || Suspend::new(async move {
@@ -124,8 +131,8 @@ pub fn ProjectPage() -> impl IntoView {
                             </dl>
                         </section>
                         <SenderSection project=p.clone() />
-                        <EmailTypesSection project_id=p.id />
-                        <SuppressionsSection project_id=p.id />
+                        <EmailTypesSection project_id=p.id types create=create_type />
+                        <SuppressionsSection project_id=p.id suppressions />
                     }.into_any(),
                     Err(e) => view! {
                         <Title text="Project" />

@@ -3,21 +3,39 @@ use leptos::prelude::*;
 use crate::{
     components::{ConfirmAction, FormError, SaveNote, StatusBadge},
     domain::Role,
-    model::{SessionUser, format_time},
+    error::AppError,
+    model::{Page, SessionUser, SuppressedUser, format_time},
     server_fns::suppressions::{LiftSuppression, list_suppressions},
 };
 
+/// What the suppressions section shows: made by the page outside its `Suspend` (see
+/// `email_types_resource`).
+#[derive(Clone, Copy)]
+pub struct Suppressions {
+    pub lift: ServerAction<LiftSuppression>,
+    pub page: RwSignal<u32>,
+    pub users: Resource<Result<Page<SuppressedUser>, AppError>>,
+}
+
+impl Suppressions {
+    pub fn new(project_id: impl Fn() -> i64 + Send + Sync + 'static) -> Suppressions {
+        let lift = ServerAction::<LiftSuppression>::new();
+        let page = RwSignal::new(1u32);
+        let users = Resource::new(
+            move || (project_id(), lift.version().get(), page.get()),
+            |(project_id, _, page)| list_suppressions(project_id, page),
+        );
+        Suppressions { lift, page, users }
+    }
+}
+
 /// The users a project does not send to (unsubscribed, hard-bounced, complained), with a way to lift it.
 #[component]
-pub fn SuppressionsSection(project_id: i64) -> impl IntoView {
+pub fn SuppressionsSection(project_id: i64, suppressions: Suppressions) -> impl IntoView {
     let me = expect_context::<SessionUser>();
     let can_lift = me.role != Role::Support;
-    let lift = ServerAction::<LiftSuppression>::new();
-    let (page, set_page) = signal(1u32);
-    let users = Resource::new(
-        move || (lift.version().get(), page.get()),
-        move |(_, page)| list_suppressions(project_id, page),
-    );
+    let Suppressions { lift, page, users } = suppressions;
+    let set_page = page;
     view! {
         <section class="card" aria-labelledby="suppressions-heading">
             <h2 id="suppressions-heading">"Suppressed recipients"</h2>
