@@ -68,7 +68,7 @@ test('a sent email appears in the Outbox, and an email type previews over sample
   await expect(page.getByRole('heading', { name: 'Welcome', level: 1 })).toBeVisible();
   await waitForHydration(page);
   await page.getByRole('button', { name: 'Preview' }).click();
-  const preview = page.getByRole('region', { name: 'Preview' });
+  const preview = page.getByRole('region', { name: 'Rendered preview' });
   await expect(preview.getByText('Welcome, Anna')).toBeVisible();
   await expect(preview.getByText('Hello Anna, your code is 123456.')).toBeVisible();
   await page.getByLabel('Sample data (JSON)').fill('{"user": {"email": "bo@example.com"}}');

@@ -225,7 +225,7 @@ fn EmailTypeEditor(detail: EmailTypeDetail) -> impl IntoView {
             </ActionForm>
             {move || preview.value().get().map(|result| match result {
                 Ok(p) => view! {
-                    <div class="preview" role="region" aria-label="Preview">
+                    <div class="preview" role="region" aria-label="Rendered preview">
                         <dl class="details"><dt>"Subject"</dt><dd>{p.subject}</dd></dl>
                         <iframe class="email-preview" title="HTML part of the preview" sandbox="" srcdoc=p.html></iframe>
                         <pre class="email-text">{p.text}</pre>
