@@ -3,7 +3,7 @@
 //! one PostgreSQL) share the queue; a worker that dies mid-batch leaves its lease to run out, and the
 //! next claim records the interruption and tries again.
 use std::{
-    collections::HashMap,
+    collections::{HashMap, hash_map::Entry},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -109,8 +109,8 @@ pub struct Deliverer {
     base_url: String,
     secret_key: Arc<[u8]>,
     metrics: Arc<Metrics>,
+    /// Compiled templates by email type, with the `updated_at` they were compiled from.
     templates: Mutex<HashMap<i64, (i64, Arc<EmailTemplate>)>>,
-    senders: Mutex<HashMap<i64, SenderRow>>,
 }
 
 /// One claimed email made ready: the message to send, or why it cannot be.
@@ -160,7 +160,6 @@ impl Deliverer {
             secret_key,
             metrics,
             templates: Mutex::default(),
-            senders: Mutex::default(),
         }
     }
 
@@ -232,20 +231,27 @@ impl Deliverer {
             .into_iter()
             .map(|u| (u.id, u))
             .collect();
+        // Each email type and project of the batch is read once per batch (so that edits of a template
+        // or a sender reach the next batch in every process).
+        let mut templates = HashMap::new();
+        let mut senders = HashMap::new();
+        for email in &claimed {
+            if let Entry::Vacant(slot) = templates.entry(email.type_id) {
+                slot.insert(self.template(email.type_id).await?);
+            }
+            if let Entry::Vacant(slot) = senders.entry(email.project_id) {
+                slot.insert(self.db.project_sender(email.project_id).await?);
+            }
+        }
         let mut prepared = Vec::with_capacity(claimed.len());
         for email in claimed {
-            let message = match (
-                self.template(email.type_id).await?,
-                users.get(&email.user_id),
-            ) {
+            let message = match (&templates[&email.type_id], users.get(&email.user_id)) {
                 (_, Some(user)) if !user.subscribed || user.suppressed_reason.is_some() => {
                     Err(Skip::Suppressed)
                 }
-                (Some(template), Some(user)) => {
-                    let sender = self.sender(email.project_id).await?;
-                    self.render(&email, &template, user, &sender)
-                        .map_err(Skip::Failed)
-                }
+                (Some(template), Some(user)) => self
+                    .render(&email, template, user, &senders[&email.project_id])
+                    .map_err(Skip::Failed),
                 (None, _) => Err(Skip::Failed("the email type no longer exists".to_owned())),
                 (_, None) => Err(Skip::Failed("the user no longer exists".to_owned())),
             };
@@ -452,20 +458,6 @@ impl Deliverer {
         };
         lock(&self.templates).insert(type_id, (row.updated_at, template.clone()));
         Ok(Some(template))
-    }
-
-    async fn sender(&self, project_id: i64) -> anyhow::Result<SenderRow> {
-        if let Some(sender) = lock(&self.senders).get(&project_id) {
-            return Ok(sender.clone());
-        }
-        let sender = self.db.project_sender(project_id).await?;
-        lock(&self.senders).insert(project_id, sender.clone());
-        Ok(sender)
-    }
-
-    /// Forgets a project's cached sender (after it was edited).
-    pub fn forget_sender(&self, project_id: i64) {
-        lock(&self.senders).remove(&project_id);
     }
 }
 
