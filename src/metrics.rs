@@ -1,6 +1,9 @@
 //! `GET /metrics` in the Prometheus text format: HTTP requests by status class, the send queue's depth
 //! and the delivery outcomes of this process.
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
 
 use axum::{
     extract::{Request, State},
@@ -76,10 +79,14 @@ impl Metrics {
 }
 
 /// Counts every answer by its status class.
-pub async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn count_requests(
+    State(metrics): State<Arc<Metrics>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let response = next.run(req).await;
     let class = usize::from(response.status().as_u16() / 100).clamp(1, 5) - 1;
-    state.metrics.requests[class].fetch_add(1, Ordering::Relaxed);
+    metrics.requests[class].fetch_add(1, Ordering::Relaxed);
     response
 }
 

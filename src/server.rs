@@ -71,7 +71,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/v1", api::router())
         .merge(crate::recipients::router())
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.metrics.clone(),
             crate::metrics::count_requests,
         ))
         .layer(TraceLayer::new_for_http())

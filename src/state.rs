@@ -45,11 +45,12 @@ impl AppState {
     ) -> anyhow::Result<AppState> {
         let secret_key = secret_key(&db, &config).await?;
         let delivery_wake = Arc::new(Notify::new());
+        let key_cache = Arc::new(KeyCache::new(&secret_key));
         Ok(AppState {
             config: Arc::new(config),
             leptos_options,
             secret_key,
-            key_cache: Arc::default(),
+            key_cache,
             send_writer: SendWriter::start(db.clone(), delivery_wake.clone()),
             send_scopes: Arc::default(),
             delivery_wake,

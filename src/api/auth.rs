@@ -39,7 +39,7 @@ impl FromRequestParts<AppState> for ApiClient {
             .ok_or_else(Problem::unauthorized)?;
         let owner = state
             .key_cache
-            .authenticate(&state.db, &state.secret_key, &client_id, &key)
+            .authenticate(&state.db, &client_id, &key)
             .await?
             .ok_or_else(Problem::unauthorized)?;
         if owner.suspended {

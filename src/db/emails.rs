@@ -1,4 +1,7 @@
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    sync::LazyLock,
+};
 
 use super::{
     Db, now_ms,
@@ -58,7 +61,7 @@ pub struct Enqueued {
     pub status: &'static str,
 }
 
-/// The statements of `enqueue_emails` in one dialect. Each takes its rows as one JSON array (`$1`).
+/// The statements of `enqueue_emails` on PostgreSQL. Each takes its rows as one JSON array (`$1`).
 struct EnqueueSql {
     /// `$1`: `[[project_id, email, name, gender, platform_id, country_id, list_id, client_user_id, ak,
     /// age, photo, language_id], …]`, `$2`: now. Returns the (project_id, email) of the users created.
@@ -68,33 +71,92 @@ struct EnqueueSql {
     select_users: &'static str,
     /// `$1`: `[[message_id, project_id, user_id, type_id, category, data, meta, status], …]`, `$2`: now.
     insert_emails: &'static str,
-    /// `$1`: `[message_id, …]`, `$2`: now. The first event of each email, in its status. `None` when
-    /// `insert_emails` writes the events itself (PostgreSQL: one statement, one round trip less).
-    insert_events: Option<&'static str>,
 }
 
-const SQLITE_ENQUEUE: EnqueueSql = EnqueueSql {
-    insert_users: "INSERT INTO users (project_id, email, name, gender, platform_id, country_id, list_id,
-          client_user_id, ak, age, photo, language_id, created_at, updated_at)
-        SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5,
-          j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9, j.value ->> 10, j.value ->> 11, $2, $2
-        FROM json_each($1) AS j WHERE true
-        ON CONFLICT (project_id, email) DO NOTHING RETURNING project_id, email",
-    select_users: "SELECT json_group_array(json_array(u.id, u.project_id, u.email,
-          u.subscribed <> 0 AND u.suppressed_reason IS NULL, u.name, u.gender, u.platform_id,
-          u.country_id, u.list_id, u.client_user_id, u.ak, u.age, u.photo, u.language_id))
-        FROM json_each($1) AS j CROSS JOIN users u
-        ON u.project_id = j.value ->> 0 AND u.email = j.value ->> 1",
-    insert_emails: "INSERT INTO emails (message_id, project_id, user_id, type_id, category, data, meta,
-          status, next_attempt_at, created_at, updated_at)
-        SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5,
-          j.value ->> 6, j.value ->> 7, $2, $2, $2
-        FROM json_each($1) AS j",
-    insert_events: Some(
-        "INSERT INTO email_events (email_id, status, at)
-        SELECT e.id, e.status, $2 FROM json_each($1) AS j CROSS JOIN emails e ON e.message_id = j.value",
-    ),
-};
+/// Most rows in one SQLite statement. A batch's rows go to SQLite as bound parameters in chunks padded
+/// with NULL rows to 4, 16, 64, 256 or 512 rows, so that five prepared statements of each kind serve every
+/// batch size. (Rows as one JSON array, as on PostgreSQL, cost SQLite a parse of the row for every column read.)
+const SQLITE_CHUNK: usize = 512;
+const SIZE_CLASSES: [usize; 5] = [4, 16, 64, 256, SQLITE_CHUNK];
+
+/// The index in `SIZE_CLASSES` of the smallest class that holds `rows` (at most `SQLITE_CHUNK`).
+fn size_class(rows: usize) -> usize {
+    SIZE_CLASSES
+        .iter()
+        .position(|&size| rows <= size)
+        .unwrap_or(SIZE_CLASSES.len() - 1)
+}
+
+/// The rows of `chunk`, then `None`s up to its size class (bound as NULLs; the statements skip them).
+fn padded<T: Copy>(chunk: &[T]) -> impl Iterator<Item = Option<T>> + '_ {
+    let size = SIZE_CLASSES[size_class(chunk.len())];
+    chunk
+        .iter()
+        .copied()
+        .map(Some)
+        .chain(std::iter::repeat_n(None, size.saturating_sub(chunk.len())))
+}
+
+/// `(?, …), (…), …`: `rows` rows of `columns` parameters. Anonymous ones: sqlx asks SQLite for the name
+/// of every parameter it binds, which takes a scan of the statement's named parameters each time.
+fn values_rows(rows: usize, columns: usize) -> String {
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    vec![row; rows].join(", ")
+}
+
+/// `v.column1, …, v.columnN`.
+fn value_columns(columns: usize) -> String {
+    (1..=columns)
+        .map(|c| format!("v.column{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The users of `(project_id, email)` rows as one JSON array of arrays in `StoredUser`'s field order.
+static SQLITE_SELECT_USERS: LazyLock<[String; 5]> = LazyLock::new(|| {
+    SIZE_CLASSES.map(|size| {
+        format!(
+            "SELECT json_group_array(json_array(u.id, u.project_id, u.email,
+               u.subscribed <> 0 AND u.suppressed_reason IS NULL, u.name, u.gender, u.platform_id,
+               u.country_id, u.list_id, u.client_user_id, u.ak, u.age, u.photo, u.language_id))
+             FROM (VALUES {}) AS v JOIN users u ON u.project_id = v.column1 AND u.email = v.column2",
+            values_rows(size, 2)
+        )
+    })
+});
+
+/// Now, twice; then rows of (project_id, email, name, gender, platform_id, country_id, list_id,
+/// client_user_id, ak, age, photo, language_id). Returns the (project_id, email) of the users created.
+static SQLITE_INSERT_USERS: LazyLock<[String; 5]> = LazyLock::new(|| {
+    SIZE_CLASSES.map(|size| {
+        format!(
+            "INSERT INTO users (project_id, email, name, gender, platform_id, country_id, list_id,
+               client_user_id, ak, age, photo, language_id, created_at, updated_at)
+             SELECT {}, ?, ? FROM (VALUES {}) AS v WHERE v.column1 IS NOT NULL
+             ON CONFLICT (project_id, email) DO NOTHING RETURNING project_id, email",
+            value_columns(12),
+            values_rows(size, 12)
+        )
+    })
+});
+
+/// Now, three times; then rows of (message_id, project_id, user_id, type_id, category, data, meta,
+/// status).
+static SQLITE_INSERT_EMAILS: LazyLock<[String; 5]> = LazyLock::new(|| {
+    SIZE_CLASSES.map(|size| {
+        format!(
+            "INSERT INTO emails (message_id, project_id, user_id, type_id, category, data, meta,
+               status, next_attempt_at, created_at, updated_at)
+             SELECT {}, ?, ?, ? FROM (VALUES {}) AS v WHERE v.column1 IS NOT NULL",
+            value_columns(8),
+            values_rows(size, 8)
+        )
+    })
+});
+
+fn users_from_json(text: &str) -> sqlx::Result<Vec<StoredUser>> {
+    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
 
 const POSTGRES_ENQUEUE: EnqueueSql = EnqueueSql {
     insert_users: "INSERT INTO users (project_id, email, name, gender, platform_id, country_id, list_id,
@@ -117,7 +179,6 @@ const POSTGRES_ENQUEUE: EnqueueSql = EnqueueSql {
           FROM jsonb_array_elements($1::jsonb) AS j
           RETURNING id, status)
         INSERT INTO email_events (email_id, status, at) SELECT id, status, $2 FROM inserted",
-    insert_events: None,
 };
 
 fn to_json<T: serde::Serialize>(rows: &T) -> sqlx::Result<String> {
@@ -212,10 +273,8 @@ impl Db {
     /// recorded as `suppressed`.
     pub async fn enqueue_emails(&self, batch: &[NewEmail]) -> sqlx::Result<Vec<EnqueueOutcome>> {
         let now = now_ms();
-        let sql = match self {
-            Db::Sqlite(_) => &SQLITE_ENQUEUE,
-            Db::Postgres(_) => &POSTGRES_ENQUEUE,
-        };
+        let sql = &POSTGRES_ENQUEUE;
+        let sqlite = matches!(self, Db::Sqlite(_));
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             // 1. Idempotency-Keys first: a request whose key is live already writes nothing. An expired
@@ -273,20 +332,108 @@ impl Db {
                     )
                 })
                 .collect();
-            let user_json = to_json(&user_rows)?;
-            let created: HashSet<(i64, String)> = sqlx::query_as(sql.insert_users)
-                .bind(&user_json)
-                .bind(now)
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .collect();
-            let found: String = sqlx::query_scalar(sql.select_users)
-                .bind(&user_json)
-                .fetch_one(&mut *tx)
-                .await?;
-            let found: Vec<StoredUser> =
-                serde_json::from_str(&found).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            let (created, found): (HashSet<(i64, String)>, Vec<StoredUser>) = if sqlite {
+                // SQLite: the rows as bound parameters (`sqlite_values`): JSON would be parsed again for
+                // every column read. Existing users are read first and only the missing ones inserted:
+                // most sends go to users that exist.
+                let keys: Vec<(i64, &str)> = wanted.keys().copied().collect();
+                let mut found = Vec::with_capacity(keys.len());
+                for chunk in keys.chunks(SQLITE_CHUNK) {
+                    let select = &SQLITE_SELECT_USERS[size_class(chunk.len())];
+                    let mut query = sqlx::query_scalar::<_, String>(select);
+                    for key in padded(chunk) {
+                        query = query.bind(key.map(|k| k.0)).bind(key.map(|k| k.1));
+                    }
+                    found.extend(users_from_json(&query.fetch_one(&mut *tx).await?)?);
+                }
+                let known: HashSet<(i64, &str)> = found
+                    .iter()
+                    .map(|u| (u.project_id, u.email.as_str()))
+                    .collect();
+                let missing: Vec<_> = user_rows
+                    .iter()
+                    .filter(|row| !known.contains(&(*row.0, *row.1)))
+                    .collect();
+                let mut created = HashSet::new();
+                for chunk in missing.chunks(SQLITE_CHUNK) {
+                    let insert = &SQLITE_INSERT_USERS[size_class(chunk.len())];
+                    let mut query = sqlx::query_as::<_, (i64, String)>(insert)
+                        .bind(now)
+                        .bind(now);
+                    for row in padded(chunk) {
+                        let (
+                            project_id,
+                            email,
+                            name,
+                            gender,
+                            platform_id,
+                            country_id,
+                            list_id,
+                            cuid,
+                            ak,
+                            age,
+                            photo,
+                            language_id,
+                        ) = row.map_or(
+                            (
+                                None, None, None, None, None, None, None, None, None, None, None,
+                                None,
+                            ),
+                            |r| {
+                                (
+                                    Some(*r.0),
+                                    Some(*r.1),
+                                    r.2.as_deref(),
+                                    r.3.as_deref(),
+                                    r.4,
+                                    r.5.as_deref(),
+                                    r.6,
+                                    r.7.as_deref(),
+                                    r.8.as_deref(),
+                                    r.9,
+                                    r.10.as_deref(),
+                                    r.11.as_deref(),
+                                )
+                            },
+                        );
+                        query = query
+                            .bind(project_id)
+                            .bind(email)
+                            .bind(name)
+                            .bind(gender)
+                            .bind(platform_id)
+                            .bind(country_id)
+                            .bind(list_id)
+                            .bind(cuid)
+                            .bind(ak)
+                            .bind(age)
+                            .bind(photo)
+                            .bind(language_id);
+                    }
+                    created.extend(query.fetch_all(&mut *tx).await?);
+                    let select = &SQLITE_SELECT_USERS[size_class(chunk.len())];
+                    let mut query = sqlx::query_scalar::<_, String>(select);
+                    for row in padded(chunk) {
+                        query = query.bind(row.map(|r| *r.0)).bind(row.map(|r| *r.1));
+                    }
+                    found.extend(users_from_json(&query.fetch_one(&mut *tx).await?)?);
+                }
+                (created, found)
+            } else {
+                let user_json = to_json(&user_rows)?;
+                let created = sqlx::query_as(sql.insert_users)
+                    .bind(&user_json)
+                    .bind(now)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .collect();
+                let found: String = sqlx::query_scalar(sql.select_users)
+                    .bind(&user_json)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                (created, users_from_json(&found)?)
+            };
             let stored: HashMap<(i64, &str), &StoredUser> = found
                 .iter()
                 .map(|u| ((u.project_id, u.email.as_str()), u))
@@ -340,20 +487,30 @@ impl Db {
                     status,
                 }));
             }
-            if !email_rows.is_empty() {
+            if sqlite {
+                // The first events are written by the trigger `emails_first_event`.
+                for chunk in email_rows.chunks(SQLITE_CHUNK) {
+                    let insert = &SQLITE_INSERT_EMAILS[size_class(chunk.len())];
+                    let mut query = sqlx::query(insert).bind(now).bind(now).bind(now);
+                    for row in padded(chunk) {
+                        query = query
+                            .bind(row.map(|r| r.0))
+                            .bind(row.map(|r| r.1))
+                            .bind(row.map(|r| r.2))
+                            .bind(row.map(|r| r.3))
+                            .bind(row.map(|r| r.4))
+                            .bind(row.map(|r| r.5))
+                            .bind(row.map(|r| r.6))
+                            .bind(row.map(|r| r.7));
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+            } else if !email_rows.is_empty() {
                 sqlx::query(sql.insert_emails)
                     .bind(to_json(&email_rows)?)
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
-                if let Some(insert_events) = sql.insert_events {
-                    let message_ids: Vec<&String> = email_rows.iter().map(|row| row.0).collect();
-                    sqlx::query(insert_events)
-                        .bind(to_json(&message_ids)?)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                }
             }
 
             // 4. Idempotency records of the sends that created their user say so (for the replay).

@@ -108,6 +108,28 @@ impl Db {
             .is_ok())
     }
 
+    /// A handle for a task that writes all the time (the send writer): on SQLite, its own connection.
+    /// A connection keeps its page cache only while no other connection commits, and a pool hands out
+    /// its connections in turn, so a writer that took any of them would start each batch on a cold cache
+    /// and read the indexes it updates back from the file. PostgreSQL: the same pool.
+    pub fn dedicated_writer(&self) -> Db {
+        match self {
+            Db::Sqlite(pool) => {
+                let options = pool.connect_options();
+                if options.get_filename() == std::path::Path::new(":memory:") {
+                    return self.clone();
+                }
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_lazy_with((*options).clone());
+                Db::Sqlite(pool)
+            }
+            Db::Postgres(_) => self.clone(),
+        }
+    }
+
     pub async fn close(&self) {
         with_pool!(self, |pool| pool.close().await)
     }

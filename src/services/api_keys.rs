@@ -7,7 +7,7 @@ use std::{
 
 use crate::{
     db::{Db, KeyOwner, NewApiKey, now_ms},
-    domain::{ApiKey, KeyLabel},
+    domain::{ApiKey, KeyHasher, KeyLabel},
     error::AppError,
     model::IssuedKey,
     services::Actor,
@@ -66,8 +66,8 @@ pub async fn revoke(db: &Db, actor: &Actor, account_id: i64, key_id: i64) -> Res
     Ok(())
 }
 
-/// The owner of an active key for this client_id and key pair. One indexed lookup of the key's hash:
-/// no per-request password hashing.
+/// The owner of an active key for this client_id and key pair, read from the database (no cache). One
+/// indexed lookup of the key's hash: no per-request password hashing.
 pub async fn authenticate(
     db: &Db,
     secret_key: &[u8],
@@ -78,11 +78,12 @@ pub async fn authenticate(
     Ok(db.active_key_by_hash(client_id, &hash).await?)
 }
 
-/// Recently checked credentials, so that a burst of API calls costs one database lookup. An entry lives
+/// Recently checked credentials, so that a burst of API calls costs one database lookup (of the key's
+/// keyed hash: no per-request password hashing). An entry lives
 /// `KeyCache::TTL`: a revocation or a suspension takes effect within that time. Key use is collected here
 /// and written as "last used" by a periodic flush, not by a write per request.
-#[derive(Default)]
 pub struct KeyCache {
+    hasher: KeyHasher,
     entries: Mutex<HashMap<String, (Instant, Option<KeyOwner>)>>,
     used: Mutex<HashSet<i64>>,
 }
@@ -91,20 +92,30 @@ impl KeyCache {
     pub const TTL: Duration = Duration::from_secs(5);
     const MAX_ENTRIES: usize = 50_000;
 
+    /// A cache of the keys hashed under `secret_key`. Entries are keyed by the key's hash, so the cache
+    /// holds no key in the clear.
+    pub fn new(secret_key: &[u8]) -> Self {
+        Self {
+            hasher: KeyHasher::new(secret_key),
+            entries: Mutex::default(),
+            used: Mutex::default(),
+        }
+    }
+
     /// Like `authenticate`, through the cache.
     pub async fn authenticate(
         &self,
         db: &Db,
-        secret_key: &[u8],
         client_id: &str,
         key: &str,
     ) -> Result<Option<KeyOwner>, AppError> {
-        let cache_key = format!("{client_id}:{}", ApiKey::presented(key).hash(secret_key));
+        let hash = self.hasher.hash(&ApiKey::presented(key));
+        let cache_key = format!("{client_id}:{hash}");
         let cached = self.lock_entries().get(&cache_key).copied();
         let owner = match cached {
             Some((at, owner)) if at.elapsed() < Self::TTL => owner,
             _ => {
-                let owner = authenticate(db, secret_key, client_id, key).await?;
+                let owner = db.active_key_by_hash(client_id, &hash).await?;
                 let mut entries = self.lock_entries();
                 if entries.len() >= Self::MAX_ENTRIES {
                     entries.retain(|_, (at, _)| at.elapsed() < Self::TTL);

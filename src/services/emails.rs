@@ -96,6 +96,7 @@ impl SendWriter {
             Db::Postgres(_) => 2,
         };
         let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
+        let db = db.dedicated_writer();
         for _ in 0..writers {
             tokio::spawn(write_batches(db.clone(), receiver.clone(), stored.clone()));
         }
