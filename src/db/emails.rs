@@ -276,7 +276,12 @@ impl Db {
         let sql = &POSTGRES_ENQUEUE;
         let sqlite = matches!(self, Db::Sqlite(_));
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            // SQLite: the write lock from the start. The batch reads before it writes, and a read
+            // transaction that another connection wrote after could not become a write transaction
+            // (SQLITE_BUSY at once, without the busy timeout).
+            let mut tx = pool
+                .begin_with(if sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" })
+                .await?;
             // 1. Idempotency-Keys first: a request whose key is live already writes nothing. An expired
             //    record of the same key is replaced. `user_created` is set in step 4.
             let mut live = vec![true; batch.len()];

@@ -72,6 +72,9 @@ impl Db {
                 .pragma("cache_size", "-16384");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                // A connection to a local file does not break while idle: no ping (a round trip to
+                // the connection's thread) before each use.
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await
                 .with_context(|| format!("cannot open SQLite database {url:?}"))?;
@@ -121,6 +124,7 @@ impl Db {
                 }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(1)
+                    .test_before_acquire(false)
                     .idle_timeout(None)
                     .max_lifetime(None)
                     .connect_lazy_with((*options).clone());
