@@ -61,18 +61,6 @@ pub struct Enqueued {
     pub status: &'static str,
 }
 
-/// The statements of `enqueue_emails` on PostgreSQL. Each takes its rows as one JSON array (`$1`).
-struct EnqueueSql {
-    /// `$1`: `[[project_id, email, name, gender, platform_id, country_id, list_id, client_user_id, ak,
-    /// age, photo, language_id], …]`, `$2`: now. Returns the (project_id, email) of the users created.
-    insert_users: &'static str,
-    /// `$1`: as above (only the first two of each row are read). Returns one JSON text: the users as
-    /// arrays in `StoredUser`'s field order.
-    select_users: &'static str,
-    /// `$1`: `[[message_id, project_id, user_id, type_id, category, data, meta, status], …]`, `$2`: now.
-    insert_emails: &'static str,
-}
-
 /// Most rows in one SQLite statement. A batch's rows go to SQLite as bound parameters in chunks padded
 /// with NULL rows to 4, 16, 64, 256 or 512 rows, so that five prepared statements of each kind serve every
 /// batch size. (Rows as one JSON array, as on PostgreSQL, cost SQLite a parse of the row for every column read.)
@@ -112,13 +100,17 @@ fn value_columns(columns: usize) -> String {
         .join(", ")
 }
 
+/// A user row as a JSON array in `StoredUser`'s field order (SQLite; unqualified, for a SELECT over
+/// `users` and for a RETURNING clause alike).
+const SQLITE_STORED_USER: &str = "json_array(id, project_id, email,
+    subscribed <> 0 AND suppressed_reason IS NULL, name, gender, platform_id, country_id, list_id,
+    client_user_id, ak, age, photo, language_id)";
+
 /// The users of `(project_id, email)` rows as one JSON array of arrays in `StoredUser`'s field order.
 static SQLITE_SELECT_USERS: LazyLock<[String; 5]> = LazyLock::new(|| {
     SIZE_CLASSES.map(|size| {
         format!(
-            "SELECT json_group_array(json_array(u.id, u.project_id, u.email,
-               u.subscribed <> 0 AND u.suppressed_reason IS NULL, u.name, u.gender, u.platform_id,
-               u.country_id, u.list_id, u.client_user_id, u.ak, u.age, u.photo, u.language_id))
+            "SELECT json_group_array({SQLITE_STORED_USER})
              FROM (VALUES {}) AS v JOIN users u ON u.project_id = v.column1 AND u.email = v.column2",
             values_rows(size, 2)
         )
@@ -126,14 +118,14 @@ static SQLITE_SELECT_USERS: LazyLock<[String; 5]> = LazyLock::new(|| {
 });
 
 /// Now, twice; then rows of (project_id, email, name, gender, platform_id, country_id, list_id,
-/// client_user_id, ak, age, photo, language_id). Returns the (project_id, email) of the users created.
+/// client_user_id, ak, age, photo, language_id). Returns each user created as `SQLITE_STORED_USER`.
 static SQLITE_INSERT_USERS: LazyLock<[String; 5]> = LazyLock::new(|| {
     SIZE_CLASSES.map(|size| {
         format!(
             "INSERT INTO users (project_id, email, name, gender, platform_id, country_id, list_id,
                client_user_id, ak, age, photo, language_id, created_at, updated_at)
              SELECT {}, ?, ? FROM (VALUES {}) AS v WHERE v.column1 IS NOT NULL
-             ON CONFLICT (project_id, email) DO NOTHING RETURNING project_id, email",
+             ON CONFLICT (project_id, email) DO NOTHING RETURNING {SQLITE_STORED_USER}",
             value_columns(12),
             values_rows(size, 12)
         )
@@ -158,28 +150,36 @@ fn users_from_json(text: &str) -> sqlx::Result<Vec<StoredUser>> {
     serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
-const POSTGRES_ENQUEUE: EnqueueSql = EnqueueSql {
-    insert_users: "INSERT INTO users (project_id, email, name, gender, platform_id, country_id, list_id,
+/// PostgreSQL takes each statement's rows as one JSON array. `$1`: `[[project_id, email, name, gender,
+/// platform_id, country_id, list_id, client_user_id, ak, age, photo, language_id], …]`, `$2`: now.
+/// Returns the (project_id, email) of the users created.
+const PG_INSERT_USERS: &str =
+    "INSERT INTO users (project_id, email, name, gender, platform_id, country_id, list_id,
           client_user_id, ak, age, photo, language_id, created_at, updated_at)
         SELECT (j ->> 0)::bigint, j ->> 1, j ->> 2, j ->> 3, (j ->> 4)::bigint, j ->> 5,
           (j ->> 6)::bigint, j ->> 7, j ->> 8, (j ->> 9)::bigint, j ->> 10, j ->> 11, $2, $2
         FROM jsonb_array_elements($1::jsonb) AS j
-        ON CONFLICT (project_id, email) DO NOTHING RETURNING project_id, email",
-    select_users: "SELECT COALESCE(json_agg(json_build_array(u.id, u.project_id, u.email,
+        ON CONFLICT (project_id, email) DO NOTHING RETURNING project_id, email";
+
+/// `$1`: as above (only the first two of each row are read). Returns one JSON text: the users as arrays
+/// in `StoredUser`'s field order.
+const PG_SELECT_USERS: &str = "SELECT COALESCE(json_agg(json_build_array(u.id, u.project_id, u.email,
           u.subscribed <> 0 AND u.suppressed_reason IS NULL, u.name, u.gender, u.platform_id,
           u.country_id, u.list_id, u.client_user_id, u.ak, u.age, u.photo, u.language_id)), '[]')::text
         FROM jsonb_array_elements($1::jsonb) AS j
         CROSS JOIN LATERAL (SELECT * FROM users
-          WHERE project_id = (j ->> 0)::bigint AND email = j ->> 1 LIMIT 1) AS u",
-    insert_emails: "WITH inserted AS (
+          WHERE project_id = (j ->> 0)::bigint AND email = j ->> 1 LIMIT 1) AS u";
+
+/// `$1`: `[[message_id, project_id, user_id, type_id, category, data, meta, status], …]`, `$2`: now.
+/// Inserts the emails and their first events.
+const PG_INSERT_EMAILS: &str = "WITH inserted AS (
           INSERT INTO emails (message_id, project_id, user_id, type_id, category, data, meta,
             status, next_attempt_at, created_at, updated_at)
           SELECT j ->> 0, (j ->> 1)::bigint, (j ->> 2)::bigint, (j ->> 3)::bigint, j ->> 4, j ->> 5,
             j ->> 6, j ->> 7, $2, $2, $2
           FROM jsonb_array_elements($1::jsonb) AS j
           RETURNING id, status)
-        INSERT INTO email_events (email_id, status, at) SELECT id, status, $2 FROM inserted",
-};
+        INSERT INTO email_events (email_id, status, at) SELECT id, status, $2 FROM inserted";
 
 fn to_json<T: serde::Serialize>(rows: &T) -> sqlx::Result<String> {
     serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))
@@ -273,7 +273,6 @@ impl Db {
     /// recorded as `suppressed`.
     pub async fn enqueue_emails(&self, batch: &[NewEmail]) -> sqlx::Result<Vec<EnqueueOutcome>> {
         let now = now_ms();
-        let sql = &POSTGRES_ENQUEUE;
         let sqlite = matches!(self, Db::Sqlite(_));
         with_pool!(self, |pool| {
             // SQLite: the write lock from the start. The batch reads before it writes, and a read
@@ -338,8 +337,8 @@ impl Db {
                 })
                 .collect();
             let (created, found): (HashSet<(i64, String)>, Vec<StoredUser>) = if sqlite {
-                // SQLite: the rows as bound parameters (`sqlite_values`): JSON would be parsed again for
-                // every column read. Existing users are read first and only the missing ones inserted:
+                // SQLite: the rows as bound parameters (see `SQLITE_CHUNK`): JSON would be parsed again
+                // for every column read. Existing users are read first and only the missing ones inserted:
                 // most sends go to users that exist.
                 let keys: Vec<(i64, &str)> = wanted.keys().copied().collect();
                 let mut found = Vec::with_capacity(keys.len());
@@ -359,81 +358,44 @@ impl Db {
                     .iter()
                     .filter(|row| !known.contains(&(*row.0, *row.1)))
                     .collect();
+                // The write lock is held since BEGIN IMMEDIATE, so every missing user is created here.
                 let mut created = HashSet::new();
                 for chunk in missing.chunks(SQLITE_CHUNK) {
                     let insert = &SQLITE_INSERT_USERS[size_class(chunk.len())];
-                    let mut query = sqlx::query_as::<_, (i64, String)>(insert)
-                        .bind(now)
-                        .bind(now);
+                    let mut query = sqlx::query_scalar::<_, String>(insert).bind(now).bind(now);
                     for row in padded(chunk) {
-                        let (
-                            project_id,
-                            email,
-                            name,
-                            gender,
-                            platform_id,
-                            country_id,
-                            list_id,
-                            cuid,
-                            ak,
-                            age,
-                            photo,
-                            language_id,
-                        ) = row.map_or(
-                            (
-                                None, None, None, None, None, None, None, None, None, None, None,
-                                None,
-                            ),
-                            |r| {
-                                (
-                                    Some(*r.0),
-                                    Some(*r.1),
-                                    r.2.as_deref(),
-                                    r.3.as_deref(),
-                                    r.4,
-                                    r.5.as_deref(),
-                                    r.6,
-                                    r.7.as_deref(),
-                                    r.8.as_deref(),
-                                    r.9,
-                                    r.10.as_deref(),
-                                    r.11.as_deref(),
-                                )
-                            },
-                        );
                         query = query
-                            .bind(project_id)
-                            .bind(email)
-                            .bind(name)
-                            .bind(gender)
-                            .bind(platform_id)
-                            .bind(country_id)
-                            .bind(list_id)
-                            .bind(cuid)
-                            .bind(ak)
-                            .bind(age)
-                            .bind(photo)
-                            .bind(language_id);
+                            .bind(row.map(|r| *r.0))
+                            .bind(row.map(|r| *r.1))
+                            .bind(row.and_then(|r| r.2.as_deref()))
+                            .bind(row.and_then(|r| r.3.as_deref()))
+                            .bind(row.and_then(|r| r.4))
+                            .bind(row.and_then(|r| r.5.as_deref()))
+                            .bind(row.and_then(|r| r.6))
+                            .bind(row.and_then(|r| r.7.as_deref()))
+                            .bind(row.and_then(|r| r.8.as_deref()))
+                            .bind(row.and_then(|r| r.9))
+                            .bind(row.and_then(|r| r.10.as_deref()))
+                            .bind(row.and_then(|r| r.11.as_deref()));
                     }
-                    created.extend(query.fetch_all(&mut *tx).await?);
-                    let select = &SQLITE_SELECT_USERS[size_class(chunk.len())];
-                    let mut query = sqlx::query_scalar::<_, String>(select);
-                    for row in padded(chunk) {
-                        query = query.bind(row.map(|r| *r.0)).bind(row.map(|r| *r.1));
+                    for user in query.fetch_all(&mut *tx).await? {
+                        let user: StoredUser = serde_json::from_str(&user)
+                            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+                        created.insert((user.project_id, user.email.clone()));
+                        found.push(user);
                     }
-                    found.extend(users_from_json(&query.fetch_one(&mut *tx).await?)?);
                 }
                 (created, found)
             } else {
                 let user_json = to_json(&user_rows)?;
-                let created = sqlx::query_as(sql.insert_users)
+                let created = sqlx::query_as(PG_INSERT_USERS)
                     .bind(&user_json)
                     .bind(now)
                     .fetch_all(&mut *tx)
                     .await?
                     .into_iter()
                     .collect();
-                let found: String = sqlx::query_scalar(sql.select_users)
+                let found: String = sqlx::query_scalar(PG_SELECT_USERS)
                     .bind(&user_json)
                     .fetch_one(&mut *tx)
                     .await?;
@@ -511,7 +473,7 @@ impl Db {
                     query.execute(&mut *tx).await?;
                 }
             } else if !email_rows.is_empty() {
-                sqlx::query(sql.insert_emails)
+                sqlx::query(PG_INSERT_EMAILS)
                     .bind(to_json(&email_rows)?)
                     .bind(now)
                     .execute(&mut *tx)

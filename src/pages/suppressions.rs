@@ -35,7 +35,6 @@ pub fn SuppressionsSection(project_id: i64, suppressions: Suppressions) -> impl 
     let me = expect_context::<SessionUser>();
     let can_lift = me.role != Role::Support;
     let Suppressions { lift, page, users } = suppressions;
-    let set_page = page;
     view! {
         <section class="card" aria-labelledby="suppressions-heading">
             <h2 id="suppressions-heading">"Suppressed recipients"</h2>
@@ -95,10 +94,10 @@ pub fn SuppressionsSection(project_id: i64, suppressions: Suppressions) -> impl 
                                 {(count > 1).then(|| view! {
                                     <nav class="pagination" aria-label="Suppressed recipients pages">
                                         <button type="button" class="button" disabled=number <= 1
-                                            on:click=move |_| set_page.update(|p| *p = p.saturating_sub(1).max(1))>"Previous"</button>
+                                            on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Previous"</button>
                                         <span>{format!("Page {number} of {count}")}</span>
                                         <button type="button" class="button" disabled=number >= count
-                                            on:click=move |_| set_page.update(|p| *p += 1)>"Next"</button>
+                                            on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
                                     </nav>
                                 })}
                             }.into_any()
