@@ -5,13 +5,20 @@
 //! In one run, on the same machine, against one local `smtp-sink` (started with `-u nobody` when run as root):
 //! (a) the sink's raw rate: `smtp-source -d` (connections reused) with `SOURCE_SESSIONS` sessions sending
 //!     `EMAILS` messages of `SOURCE_LENGTH` bytes, median of `RUNS` runs;
-//! (b) Mailroom end to end on SQLite and on PostgreSQL: `mailroom serve` as a separate process with
-//!     `MAILROOM_SMTP_URL` at the sink, `EMAILS` emails posted to `POST /v1/emails` by `POSTERS` concurrent
-//!     clients while the delivery workers already drain the queue over pooled SMTP. Reported: the POST rate,
-//!     the end-to-end rate (first POST → last `sent` recorded), the drain rate after the last POST, the
-//!     messages the sink counted, the CPU each process used and the server's peak RSS.
+//! (b) Mailroom draining a queue, on SQLite and on PostgreSQL (the issue's benchmark): `EMAILS` emails are
+//!     posted to `POST /v1/emails` by `POSTERS` concurrent clients of an API-only process
+//!     (`MAILROOM_DELIVERY_WORKERS=0`), which is then stopped; a `mailroom serve` with its default workers
+//!     and `MAILROOM_SMTP_URL` at the sink starts on the full queue. Reported: msgs/s from the process's
+//!     start to the last `sent` recorded (median of `RUNS` runs, each on a new database), the CPU each
+//!     process used and the server's peak RSS (the highest of the runs).
+//! (c) Mailroom posting and delivering at once, on each database: the same `EMAILS` emails posted while
+//!     the workers already drain the queue. Reported: the POST rate, the end-to-end rate (first POST →
+//!     last `sent` recorded) and the drain rate after the last POST.
 //!
-//! Target (issue): 10,000 msgs/s or more end to end on SQLite on a 2-core machine, memory under 200 MB.
+//! `cargo bench --features ssr --bench delivery -- drain` measures (a) and (b) only.
+//!
+//! Target (issue): draining 100,000 queued emails at 10,000 msgs/s or more end to end (queued → sent
+//! recorded) on SQLite on a 2-core machine, memory under 200 MB.
 use std::{
     fs::File,
     io::Read,
@@ -38,7 +45,8 @@ const POSTERS: usize = 64;
 const SOURCE_SESSIONS: u32 = 20;
 const SOURCE_LENGTH: u32 = 1000;
 const RUNS: usize = 3;
-const POLL: Duration = Duration::from_millis(100);
+/// How often the bench counts the emails by status (a scan of the table: not too often).
+const POLL: Duration = Duration::from_millis(1000);
 const TIMEOUT: Duration = Duration::from_secs(600);
 /// Give up early when nothing changes for this long after the last POST (deferred emails retry after 1 min).
 const STALL: Duration = Duration::from_secs(120);
@@ -313,17 +321,27 @@ impl Watcher {
         value.unwrap_or(0)
     }
 
+    /// One scan of the emails (the bench shares the cores with the server it measures).
     async fn counts(&self) -> Counts {
+        const SQL: &str = "SELECT COUNT(*) FILTER (WHERE status = 'sent'), COUNT(*) FILTER (WHERE status = 'failed'),
+            COUNT(*) FILTER (WHERE status = 'deferred') FROM emails";
+        let (sent, failed, deferred) = match self {
+            Watcher::Sqlite(pool) => {
+                sqlx::query_as::<_, (i64, i64, i64)>(SQL)
+                    .fetch_one(pool)
+                    .await
+            }
+            Watcher::Postgres(pool) => {
+                sqlx::query_as::<_, (i64, i64, i64)>(SQL)
+                    .fetch_one(pool)
+                    .await
+            }
+        }
+        .unwrap_or_else(|e| panic!("{SQL}: {e}"));
         Counts {
-            sent: self
-                .scalar("SELECT COUNT(*) FROM emails WHERE status = 'sent'")
-                .await,
-            failed: self
-                .scalar("SELECT COUNT(*) FROM emails WHERE status = 'failed'")
-                .await,
-            deferred: self
-                .scalar("SELECT COUNT(*) FROM emails WHERE status = 'deferred'")
-                .await,
+            sent,
+            failed,
+            deferred,
         }
     }
 
@@ -408,8 +426,14 @@ struct Figures {
     rss_mib: f64,
 }
 
-/// (b) Mailroom itself: queue `EMAILS` emails through the API while the workers drain them to the sink.
-async fn mailroom(label: &str, database_url: &str, dir: &Path, sink: &Sink) -> Figures {
+/// An account, key, project and email type made with the operator commands.
+struct Setup {
+    auth: String,
+    project: String,
+    type_id: String,
+}
+
+fn setup(database_url: &str) -> Setup {
     operator(database_url, &["migrate"]);
     let client_id = operator(database_url, &["account", "create", "--name", "Bench"]);
     let key = operator(database_url, &["key", "issue", "--client-id", &client_id]);
@@ -441,25 +465,47 @@ async fn mailroom(label: &str, database_url: &str, dir: &Path, sink: &Sink) -> F
             "Hello {{ name }}, your code is {{ code }}.",
         ],
     );
+    Setup {
+        auth: format!("Basic {}", STANDARD.encode(format!("{client_id}:{key}"))),
+        project,
+        type_id,
+    }
+}
+
+/// `mailroom serve` on a free port with the relay at the sink; `workers` sets
+/// `MAILROOM_DELIVERY_WORKERS` (0: an API-only process), `None` keeps the default. Returns once it
+/// answers `/readyz`.
+async fn start_server(
+    label: &str,
+    database_url: &str,
+    dir: &Path,
+    sink: &Sink,
+    workers: Option<usize>,
+) -> (Process, u16, PathBuf) {
     let port = free_port();
-    let log_path = dir.join(format!("server-{label}.log").replace(' ', "_"));
-    let server = Process(
-        Command::new(env!("CARGO_BIN_EXE_mailroom"))
-            .arg("serve")
-            .env("MAILROOM_DATABASE_URL", database_url)
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env(
-                "MAILROOM_SMTP_URL",
-                format!("smtp://127.0.0.1:{}?tls=none", sink.port),
-            )
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(File::create(&log_path).unwrap())
-            .spawn()
-            .unwrap(),
-    );
+    let name: String = label
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let log_path = dir.join(format!("server-{name}.log"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mailroom"));
+    command
+        .arg("serve")
+        .env("MAILROOM_DATABASE_URL", database_url)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env(
+            "MAILROOM_SMTP_URL",
+            format!("smtp://127.0.0.1:{}?tls=none", sink.port),
+        )
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(File::create(&log_path).unwrap());
+    if let Some(workers) = workers {
+        command.env("MAILROOM_DELIVERY_WORKERS", workers.to_string());
+    }
+    let server = Process(command.spawn().unwrap());
     let mut ready = false;
-    for _ in 0..200 {
+    for _ in 0..400 {
         if reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
             .await
             .is_ok_and(|r| r.status().is_success())
@@ -467,15 +513,142 @@ async fn mailroom(label: &str, database_url: &str, dir: &Path, sink: &Sink) -> F
             ready = true;
             break;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(25)).await;
     }
     assert!(
         ready,
         "mailroom serve did not become ready: {}",
         std::fs::read_to_string(&log_path).unwrap_or_default()
     );
+    (server, port, log_path)
+}
+
+fn log_tail(log_path: &Path) -> String {
+    let log = std::fs::read_to_string(log_path).unwrap_or_default();
+    let tail: Vec<&str> = log.lines().rev().take(10).collect();
+    tail.into_iter().rev().collect::<Vec<_>>().join("\n    ")
+}
+
+/// What the drain run measured.
+struct Drained {
+    post_rate: f64,
+    rate: f64,
+    rss_mib: f64,
+}
+
+/// The issue's benchmark: `EMAILS` emails are queued first (posted to an API-only process, which is then
+/// stopped), then a `mailroom serve` with its default workers starts on the queue and drains it to the
+/// sink. The rate counts from the moment the process is started to the last `sent` recorded.
+async fn mailroom_drain(label: &str, database_url: &str, dir: &Path, sink: &Sink) -> Drained {
+    let setup = setup(database_url);
+    let (api, port, api_log) = start_server(
+        &format!("{label} api-only"),
+        database_url,
+        dir,
+        sink,
+        Some(0),
+    )
+    .await;
+    let started = Instant::now();
+    let posted = post_all(
+        format!("http://127.0.0.1:{port}/v1/emails"),
+        setup.auth,
+        setup.project,
+        setup.type_id,
+    )
+    .await;
+    let post_secs = started.elapsed().as_secs_f64();
+    let post_rate = posted.ok as f64 / post_secs;
+    drop(api);
+    println!(
+        "{label}: {} emails queued by an API-only process in {post_secs:.2} s ({post_rate:.0} req/s, {} errors)",
+        posted.ok, posted.errors
+    );
+    if let Some(error) = &posted.first_error {
+        println!("  first POST error: {error}\n    {}", log_tail(&api_log));
+    }
     let watcher = Watcher::open(database_url).await;
-    let auth = format!("Basic {}", STANDARD.encode(format!("{client_id}:{key}")));
+    let queued = watcher
+        .scalar("SELECT COUNT(*) FROM emails WHERE status = 'queued'")
+        .await;
+    let sink_before = sink.received.load(Ordering::Relaxed);
+
+    let start_ms = epoch_ms();
+    let (server, _, log_path) = start_server(label, database_url, dir, sink, None).await;
+    let start = Cpu::now(server.pid(), sink.process.pid());
+    let mut last = Counts::default();
+    let mut last_change = Instant::now();
+    let mut next_progress = Duration::from_secs(5);
+    let outcome = loop {
+        tokio::time::sleep(POLL).await;
+        let counts = watcher.counts().await;
+        if counts != last {
+            last = counts;
+            last_change = Instant::now();
+        }
+        let elapsed = start.at.elapsed();
+        if elapsed >= next_progress {
+            println!(
+                "  {label}: {:>5.1} s  sent {:>6}  deferred {:>5}  failed {:>5}",
+                elapsed.as_secs_f64(),
+                counts.sent,
+                counts.deferred,
+                counts.failed,
+            );
+            next_progress += Duration::from_secs(5);
+        }
+        if counts.sent + counts.failed >= queued {
+            break "every queued email reached sent or failed";
+        }
+        if last_change.elapsed() >= STALL {
+            break "stalled: no change for 120 s";
+        }
+        if elapsed >= TIMEOUT {
+            break "timeout after 10 minutes";
+        }
+    };
+    let end = Cpu::now(server.pid(), sink.process.pid());
+    let rss_mib = peak_rss_mib(server.pid());
+    let counts = watcher.counts().await;
+    let last_sent_ms = watcher
+        .scalar("SELECT MAX(updated_at) FROM emails WHERE status = 'sent'")
+        .await;
+    watcher.close().await;
+    drop(server);
+    std::thread::sleep(Duration::from_millis(200));
+    let sink_got = sink.received.load(Ordering::Relaxed) - sink_before;
+    let secs = ((last_sent_ms - start_ms) as f64 / 1000.0).max(1e-3);
+    let rate = counts.sent as f64 / secs;
+    println!("{label}: {outcome}");
+    println!(
+        "  drain:  {queued} queued → sent {} deferred {} failed {} in {secs:.2} s (process start → last sent recorded) = {rate:.0} msgs/s; sink counted {sink_got}",
+        counts.sent, counts.deferred, counts.failed
+    );
+    println!("  CPU: {}", start.busy(&end));
+    if database_url.starts_with("postgres") {
+        println!("  (PostgreSQL's own processes are not counted above)");
+    }
+    println!("  peak RSS of mailroom serve: {rss_mib:.0} MiB");
+    if counts.deferred + counts.failed > 0 {
+        println!("  server log (last lines):\n    {}", log_tail(&log_path));
+    }
+    Drained {
+        post_rate,
+        rate,
+        rss_mib,
+    }
+}
+
+/// Mailroom posting and delivering at once: `EMAILS` emails posted through the API while the workers
+/// drain them to the sink.
+async fn mailroom(label: &str, database_url: &str, dir: &Path, sink: &Sink) -> Figures {
+    let Setup {
+        auth,
+        project,
+        type_id,
+    } = setup(database_url);
+    let (server, port, log_path) = start_server(label, database_url, dir, sink, None).await;
+    let watcher = Watcher::open(database_url).await;
     let sink_before = sink.received.load(Ordering::Relaxed);
 
     let start = Cpu::now(server.pid(), sink.process.pid());
@@ -590,12 +763,7 @@ async fn mailroom(label: &str, database_url: &str, dir: &Path, sink: &Sink) -> F
     }
     println!("  peak RSS of mailroom serve: {rss_mib:.0} MiB");
     if final_counts.deferred + final_counts.failed > 0 || posted.errors > 0 {
-        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-        let tail: Vec<&str> = log.lines().rev().take(10).collect();
-        println!(
-            "  server log (last lines):\n    {}",
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n    ")
-        );
+        println!("  server log (last lines):\n    {}", log_tail(&log_path));
     }
     Figures {
         post_rate,
@@ -631,6 +799,59 @@ async fn drop_postgres() {
     }
 }
 
+/// The figures of one database.
+struct Results {
+    label: &'static str,
+    drained: Drained,
+    /// Not measured when the bench is run with the argument `drain`.
+    concurrent: Option<Figures>,
+}
+
+async fn both_runs(
+    label: &'static str,
+    fresh_url: impl AsyncFn() -> Option<String>,
+    dir: &Path,
+    sink: &Sink,
+) -> Option<Results> {
+    let mut runs = Vec::with_capacity(RUNS);
+    for run in 1..=RUNS {
+        let url = fresh_url().await?;
+        runs.push(mailroom_drain(&format!("{label} (drain {run}/{RUNS})"), &url, dir, sink).await);
+    }
+    let drained = Drained {
+        post_rate: median(runs.iter().map(|r| r.post_rate).collect()),
+        rate: median(runs.iter().map(|r| r.rate).collect()),
+        rss_mib: runs.iter().map(|r| r.rss_mib).fold(0.0, f64::max),
+    };
+    println!(
+        "{label}: drain rates {} msgs/s: median {:.0}",
+        runs.iter()
+            .map(|r| format!("{:.0}", r.rate))
+            .collect::<Vec<_>>()
+            .join(", "),
+        drained.rate
+    );
+    let concurrent = if std::env::args().any(|a| a == "drain") {
+        None
+    } else {
+        let url = fresh_url().await?;
+        Some(
+            mailroom(
+                &format!("{label} (posting and delivering)"),
+                &url,
+                dir,
+                sink,
+            )
+            .await,
+        )
+    };
+    Some(Results {
+        label,
+        drained,
+        concurrent,
+    })
+}
+
 #[tokio::main]
 async fn main() {
     let (Some(sink_bin), Some(source_bin)) =
@@ -651,17 +872,19 @@ async fn main() {
     let baseline = median((0..RUNS).map(|_| smtp_source(&source_bin, &sink)).collect());
     println!("(a) median of {RUNS}: {baseline:.0} msgs/s");
 
-    let sqlite_url = format!("sqlite://{}", dir.join("bench.db").display());
-    let mut results = vec![(
-        "mailroom SQLite",
-        mailroom("mailroom SQLite", &sqlite_url, &dir, &sink).await,
-    )];
-    match postgres_url().await {
-        Some(url) => {
-            results.push((
-                "mailroom PostgreSQL",
-                mailroom("mailroom PostgreSQL", &url, &dir, &sink).await,
-            ));
+    let files = AtomicUsize::new(0);
+    let sqlite_url = async || {
+        let n = files.fetch_add(1, Ordering::Relaxed);
+        Some(format!(
+            "sqlite://{}",
+            dir.join(format!("bench-{n}.db")).display()
+        ))
+    };
+    let mut results = Vec::new();
+    results.extend(both_runs("mailroom SQLite", sqlite_url, &dir, &sink).await);
+    match both_runs("mailroom PostgreSQL", postgres_url, &dir, &sink).await {
+        Some(r) => {
+            results.push(r);
             drop_postgres().await;
         }
         None => println!("PostgreSQL is not answering at 127.0.0.1:5432: skipped"),
@@ -669,42 +892,58 @@ async fn main() {
     drop(sink);
 
     println!();
-    println!("{:<44} {:>10} {:>14}", "", "msgs/s", "peak RSS MiB");
+    println!("{:<58} {:>10} {:>14}", "", "msgs/s", "peak RSS MiB");
     println!(
-        "{:<44} {baseline:>10.0} {:>14}",
+        "{:<58} {baseline:>10.0} {:>14}",
         "(a) smtp-source -d → smtp-sink", "-"
     );
-    for (label, f) in &results {
+    for Results {
+        label,
+        drained,
+        concurrent,
+    } in &results
+    {
         println!(
-            "{:<44} {:>10.0} {:>14.0}",
-            format!("{label} end to end"),
-            f.end_to_end,
-            f.rss_mib
+            "{:<58} {:>10.0} {:>14.0}",
+            format!("{label}: drain of {EMAILS} queued (median of {RUNS})"),
+            drained.rate,
+            drained.rss_mib
         );
         println!(
-            "{:<44} {:>10.0} {:>14}",
-            format!("  {label} POST /v1/emails (req/s)"),
-            f.post_rate,
-            ""
+            "{:<58} {:>10.0} {:>14}",
+            "  (queued first by POST /v1/emails, req/s, median)", drained.post_rate, ""
+        );
+        let Some(concurrent) = concurrent else {
+            continue;
+        };
+        println!(
+            "{:<58} {:>10.0} {:>14.0}",
+            format!("{label}: posting and delivering at once, end to end"),
+            concurrent.end_to_end,
+            concurrent.rss_mib
         );
         println!(
-            "{:<44} {:>10} {:>14}",
-            format!("  {label} drain after the last POST"),
-            f.drain.map_or("n/a".into(), |r| format!("{r:.0}")),
+            "{:<58} {:>10.0} {:>14}",
+            "  POST /v1/emails meanwhile (req/s)", concurrent.post_rate, ""
+        );
+        println!(
+            "{:<58} {:>10} {:>14}",
+            "  drain after the last POST",
+            concurrent.drain.map_or("n/a".into(), |r| format!("{r:.0}")),
             ""
         );
     }
-    if let Some((_, f)) = results.first() {
+    if let Some(Results { drained, .. }) = results.first() {
         println!(
-            "target on SQLite: ≥ {TARGET_RATE:.0} msgs/s end to end and < {TARGET_RSS_MIB:.0} MB: {} ({:.0} msgs/s = {:.0}% of the sink's raw rate, {:.0} MiB)",
-            if f.end_to_end >= TARGET_RATE && f.rss_mib < TARGET_RSS_MIB {
+            "target on SQLite: draining ≥ {TARGET_RATE:.0} msgs/s (queued → sent recorded) in < {TARGET_RSS_MIB:.0} MB: {} ({:.0} msgs/s = {:.0}% of the sink's raw rate, {:.0} MiB)",
+            if drained.rate >= TARGET_RATE && drained.rss_mib < TARGET_RSS_MIB {
                 "met"
             } else {
                 "missed"
             },
-            f.end_to_end,
-            100.0 * f.end_to_end / baseline,
-            f.rss_mib
+            drained.rate,
+            100.0 * drained.rate / baseline,
+            drained.rss_mib
         );
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -69,6 +69,8 @@ impl Default for DeliveryOptions {
 /// How many relay answers, or how long, before they are recorded.
 const RECORD_EVERY: usize = 64;
 const RECORD_AFTER: Duration = Duration::from_millis(50);
+/// Emails rendered in a row before the worker yields to the sends it started.
+const RENDER_STRETCH: usize = 16;
 
 /// Running workers.
 pub struct Workers {
@@ -113,10 +115,11 @@ pub struct Deliverer {
     templates: Mutex<HashMap<i64, (i64, Arc<EmailTemplate>)>>,
 }
 
-/// One claimed email made ready: the message to send, or why it cannot be.
-struct Prepared {
-    email: ClaimedEmail,
-    message: Result<Message, Skip>,
+/// What rendering a claimed batch needs, read once per batch.
+struct BatchContext {
+    users: HashMap<i64, UserRow>,
+    templates: HashMap<i64, Option<Arc<EmailTemplate>>>,
+    senders: HashMap<i64, SenderRow>,
 }
 
 /// Why a claimed email is not sent.
@@ -214,13 +217,14 @@ impl Deliverer {
         if count == 0 {
             return Ok(0);
         }
-        let prepared = self.prepare(claimed).await?;
-        self.send(prepared, lease_until).await?;
+        let context = self.batch_context(&claimed).await?;
+        self.send(claimed, &context, lease_until).await?;
         Ok(count)
     }
 
-    /// Renders each email of the batch over its user's parameters and data.
-    async fn prepare(&self, claimed: Vec<ClaimedEmail>) -> anyhow::Result<Vec<Prepared>> {
+    /// Reads what rendering the batch needs: its users, and each of its email types and projects once
+    /// (so that edits of a template or a sender reach the next batch in every process).
+    async fn batch_context(&self, claimed: &[ClaimedEmail]) -> anyhow::Result<BatchContext> {
         let mut user_ids: Vec<i64> = claimed.iter().map(|e| e.user_id).collect();
         user_ids.sort_unstable();
         user_ids.dedup();
@@ -231,11 +235,9 @@ impl Deliverer {
             .into_iter()
             .map(|u| (u.id, u))
             .collect();
-        // Each email type and project of the batch is read once per batch (so that edits of a template
-        // or a sender reach the next batch in every process).
         let mut templates = HashMap::new();
         let mut senders = HashMap::new();
-        for email in &claimed {
+        for email in claimed {
             if let Entry::Vacant(slot) = templates.entry(email.type_id) {
                 slot.insert(self.template(email.type_id).await?);
             }
@@ -243,21 +245,28 @@ impl Deliverer {
                 slot.insert(self.db.project_sender(email.project_id).await?);
             }
         }
-        let mut prepared = Vec::with_capacity(claimed.len());
-        for email in claimed {
-            let message = match (&templates[&email.type_id], users.get(&email.user_id)) {
-                (_, Some(user)) if !user.subscribed || user.suppressed_reason.is_some() => {
-                    Err(Skip::Suppressed)
-                }
-                (Some(template), Some(user)) => self
-                    .render(&email, template, user, &senders[&email.project_id])
-                    .map_err(Skip::Failed),
-                (None, _) => Err(Skip::Failed("the email type no longer exists".to_owned())),
-                (_, None) => Err(Skip::Failed("the user no longer exists".to_owned())),
-            };
-            prepared.push(Prepared { email, message });
+        Ok(BatchContext {
+            users,
+            templates,
+            senders,
+        })
+    }
+
+    /// The message of one claimed email, or why it is not sent.
+    fn prepare(&self, email: &ClaimedEmail, context: &BatchContext) -> Result<Message, Skip> {
+        match (
+            &context.templates[&email.type_id],
+            context.users.get(&email.user_id),
+        ) {
+            (_, Some(user)) if !user.subscribed || user.suppressed_reason.is_some() => {
+                Err(Skip::Suppressed)
+            }
+            (Some(template), Some(user)) => self
+                .render(email, template, user, &context.senders[&email.project_id])
+                .map_err(Skip::Failed),
+            (None, _) => Err(Skip::Failed("the email type no longer exists".to_owned())),
+            (_, None) => Err(Skip::Failed("the user no longer exists".to_owned())),
         }
-        Ok(prepared)
     }
 
     fn render(
@@ -320,10 +329,23 @@ impl Deliverer {
     /// The relay's answers are recorded as they come (every `RECORD_EVERY` answers or
     /// `RECORD_AFTER`), not at the end of the batch: a process that dies mid-batch then leaves only the
     /// messages in flight without a recorded outcome, and only those can reach the relay twice.
-    async fn send(&self, prepared: Vec<Prepared>, lease_until: i64) -> anyhow::Result<()> {
-        let mut outcomes = Vec::with_capacity(prepared.len());
+    ///
+    /// Each email is rendered just before its send is started, so that the first messages are on their
+    /// way while the rest of the batch is still being rendered.
+    async fn send(
+        &self,
+        claimed: Vec<ClaimedEmail>,
+        context: &BatchContext,
+        lease_until: i64,
+    ) -> anyhow::Result<()> {
+        let mut outcomes = Vec::with_capacity(claimed.len());
         let mut in_flight = JoinSet::new();
-        for Prepared { email, message } in prepared {
+        for (n, email) in claimed.into_iter().enumerate() {
+            if n % RENDER_STRETCH == RENDER_STRETCH - 1 {
+                // Lets this thread run the sends started so far instead of only rendering.
+                tokio::task::yield_now().await;
+            }
+            let message = self.prepare(&email, context);
             let note = email.interrupted.then(|| {
                 format!(
                     "attempt {} was interrupted before its outcome was recorded; the relay may have received it",

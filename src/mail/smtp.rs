@@ -411,7 +411,7 @@ impl SmtpPool {
                 "cannot set TCP_NODELAY on the connection to {host}:{port}: {e}"
             ))
         })?;
-        let tcp = Timed::new(tcp, self.command_timeout);
+        let tcp = Timed::new(WriteBehind::new(tcp), self.command_timeout);
 
         let stream: Box<dyn AsyncTokioStream> = match security {
             Security::Tls => {
@@ -655,9 +655,103 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Timed<S> {
     }
 }
 
-impl AsyncTokioStream for Timed<TcpStream> {
+impl AsyncTokioStream for Timed<WriteBehind<TcpStream>> {
     fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.peer_addr()
+        self.inner.inner.peer_addr()
+    }
+}
+
+/// Most bytes held back before a write goes to the socket anyway.
+const WRITE_BEHIND_LIMIT: usize = 64 * 1024;
+
+/// A stream that holds what is written until the connection next reads (or shuts down), then sends
+/// it all in one write.
+///
+/// SMTP is request and reply: whatever the client writes, it then waits for the relay's answer, so
+/// nothing is held longer than until that wait starts. lettre writes a message's body and the final
+/// `"\r\n.\r\n"` as two writes, each flushed; held back together, they leave as one `send` and one
+/// TCP segment instead of two (a syscall and a wake-up of the relay less per message). `poll_flush`
+/// therefore sends nothing: the next read (or shutdown) does.
+#[derive(Debug)]
+struct WriteBehind<S> {
+    inner: S,
+    pending: Vec<u8>,
+    /// How much of `pending` the socket has taken.
+    written: usize,
+}
+
+impl<S> WriteBehind<S> {
+    fn new(inner: S) -> Self {
+        WriteBehind {
+            inner,
+            pending: Vec::new(),
+            written: 0,
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> WriteBehind<S> {
+    /// Writes out everything held back.
+    fn poll_send_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.written < self.pending.len() {
+            match Pin::new(&mut self.inner).poll_write(cx, &self.pending[self.written..]) {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+                }
+                Poll::Ready(Ok(n)) => self.written += n,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        self.pending.clear();
+        self.written = 0;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for WriteBehind<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        match this.poll_send_pending(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut this.inner).poll_read(cx, buf),
+            other => other,
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for WriteBehind<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.pending.len() >= WRITE_BEHIND_LIMIT {
+            match this.poll_send_pending(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        this.pending.extend_from_slice(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Sent by the next read or shutdown: see the type's documentation.
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        match this.poll_send_pending(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut this.inner).poll_shutdown(cx),
+            other => other,
+        }
     }
 }
 
@@ -665,7 +759,7 @@ impl AsyncTokioStream for Timed<TcpStream> {
 /// greeting when it opens the socket itself, so we do the handshake with tokio-rustls and hand
 /// lettre the encrypted stream.
 #[derive(Debug)]
-struct ImplicitTls(tokio_rustls::client::TlsStream<Timed<TcpStream>>);
+struct ImplicitTls(tokio_rustls::client::TlsStream<Timed<WriteBehind<TcpStream>>>);
 
 impl AsyncRead for ImplicitTls {
     fn poll_read(
@@ -709,7 +803,7 @@ impl AsyncWrite for ImplicitTls {
 
 impl AsyncTokioStream for ImplicitTls {
     fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.0.get_ref().0.inner.peer_addr()
+        self.0.get_ref().0.inner.inner.peer_addr()
     }
 }
 
@@ -732,6 +826,58 @@ mod tests {
             security,
             credentials: credentials.map(|(u, p)| (u.to_owned(), p.to_owned())),
         }
+    }
+
+    #[tokio::test]
+    async fn write_behind_holds_writes_until_the_next_read() {
+        use tokio::io::AsyncReadExt;
+        let (client, mut relay) = tokio::io::duplex(1024);
+        let mut stream = WriteBehind::new(client);
+        stream.write_all(b"body").await.unwrap();
+        stream.flush().await.unwrap();
+        stream.write_all(b"\r\n.\r\n").await.unwrap();
+        stream.flush().await.unwrap();
+        let mut early = [0u8; 16];
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), relay.read(&mut early))
+                .await
+                .is_err(),
+            "nothing reaches the peer before the client reads"
+        );
+        let peer = tokio::spawn(async move {
+            let mut got = [0u8; 9];
+            relay.read_exact(&mut got).await.unwrap();
+            relay.write_all(b"250 ok\r\n").await.unwrap();
+            (got, relay)
+        });
+        let mut reply = [0u8; 8];
+        stream.read_exact(&mut reply).await.unwrap();
+        assert_eq!(&reply, b"250 ok\r\n");
+        let (got, mut relay) = peer.await.unwrap();
+        assert_eq!(&got, b"body\r\n.\r\n");
+
+        // Shutting down sends what is still held, then ends the stream.
+        stream.write_all(b"QUIT\r\n").await.unwrap();
+        stream.shutdown().await.unwrap();
+        let mut rest = Vec::new();
+        relay.read_to_end(&mut rest).await.unwrap();
+        assert_eq!(rest, b"QUIT\r\n");
+    }
+
+    #[tokio::test]
+    async fn write_behind_sends_large_writes_without_waiting_for_a_read() {
+        use tokio::io::AsyncReadExt;
+        let (client, mut relay) = tokio::io::duplex(4 * WRITE_BEHIND_LIMIT);
+        let mut stream = WriteBehind::new(client);
+        let chunk = vec![b'x'; WRITE_BEHIND_LIMIT];
+        stream.write_all(&chunk).await.unwrap();
+        stream.write_all(b"y").await.unwrap();
+        let mut got = vec![0u8; WRITE_BEHIND_LIMIT];
+        tokio::time::timeout(Duration::from_secs(5), relay.read_exact(&mut got))
+            .await
+            .expect("the first 64 KiB were sent when the buffer was full")
+            .unwrap();
+        assert_eq!(got, chunk);
     }
 
     #[test]
