@@ -84,21 +84,62 @@ impl SendWriter {
     /// Most emails committed in one transaction.
     pub const MAX_BATCH: usize = 1000;
 
-    /// Starts the writer task on the current runtime; `stored` is notified after each commit.
+    /// Starts the writer; `stored` is notified after each commit.
     ///
     /// SQLite has one writer at a time, so one task writes. PostgreSQL takes concurrent transactions and
     /// spends much of a commit waiting for its flush, so two tasks each take a batch: while one waits, the
     /// other commits. (More writers split the waiting requests into smaller batches.)
+    ///
+    /// The SQLite writer runs on a thread of its own. Every send waits for it, and between two of its
+    /// statements it is ready to run again at once; as one more task on the runtime's threads it would
+    /// queue behind the request handlers each time, and the whole process would wait with it.
     pub fn start(db: Db, stored: Arc<Notify>) -> SendWriter {
         let (sender, receiver) = mpsc::channel(4 * Self::MAX_BATCH);
-        let writers = match db {
-            Db::Sqlite(_) => 1,
-            Db::Postgres(_) => 2,
-        };
         let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
-        let db = db.dedicated_writer();
-        for _ in 0..writers {
-            tokio::spawn(write_batches(db.clone(), receiver.clone(), stored.clone()));
+        match db {
+            Db::Sqlite(_) => {
+                let writer = {
+                    let (db, receiver, stored) = (db.clone(), receiver.clone(), stored.clone());
+                    move || {
+                        let runtime = tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build()?;
+                        runtime.block_on(write_batches(
+                            db.dedicated_writer(),
+                            receiver,
+                            stored,
+                            true,
+                        ));
+                        std::io::Result::Ok(())
+                    }
+                };
+                let spawned = std::thread::Builder::new()
+                    .name("send-writer".into())
+                    .spawn(move || {
+                        if let Err(e) = writer() {
+                            tracing::error!(error = %e, "the send writer's thread could not start its runtime");
+                        }
+                    });
+                if let Err(e) = spawned {
+                    tracing::warn!(error = %e, "no thread for the send writer; it runs as a task");
+                    tokio::spawn(write_batches(
+                        db.dedicated_writer(),
+                        receiver,
+                        stored,
+                        false,
+                    ));
+                }
+            }
+            Db::Postgres(_) => {
+                for _ in 0..2 {
+                    tokio::spawn(write_batches(
+                        db.clone(),
+                        receiver.clone(),
+                        stored.clone(),
+                        false,
+                    ));
+                }
+            }
         }
         SendWriter { sender }
     }
@@ -116,17 +157,27 @@ impl SendWriter {
 
 type Jobs = Arc<tokio::sync::Mutex<mpsc::Receiver<(NewEmail, Reply)>>>;
 
-async fn write_batches(db: Db, receiver: Jobs, stored: Arc<Notify>) {
+/// How long the SQLite writer's thread looks for the next send before it sleeps. Under light load the
+/// next send usually arrives within this time, and waking a sleeping thread costs about as much again.
+const WRITER_SPIN: Duration = Duration::from_micros(200);
+
+/// Waits for one email, then takes whatever else is already waiting (the receiver is held only while
+/// taking, so that another writer can take the next batch while this one commits). `spin`: first look for
+/// up to `WRITER_SPIN`, giving way to other threads meanwhile (only on a thread of the writer's own).
+async fn next_batch(receiver: &Jobs, jobs: &mut Vec<(NewEmail, Reply)>, spin: bool) -> usize {
+    let mut receiver = receiver.lock().await;
+    if spin && receiver.is_empty() {
+        let until = Instant::now() + WRITER_SPIN;
+        while receiver.is_empty() && !receiver.is_closed() && Instant::now() < until {
+            std::thread::yield_now();
+        }
+    }
+    receiver.recv_many(jobs, SendWriter::MAX_BATCH).await
+}
+
+async fn write_batches(db: Db, receiver: Jobs, stored: Arc<Notify>, spin: bool) {
     let mut jobs = Vec::with_capacity(SendWriter::MAX_BATCH);
-    // Waits for one email, then takes whatever else is already waiting (the receiver is held only
-    // while taking, so that another writer can take the next batch while this one commits).
-    while receiver
-        .lock()
-        .await
-        .recv_many(&mut jobs, SendWriter::MAX_BATCH)
-        .await
-        > 0
-    {
+    while next_batch(&receiver, &mut jobs, spin).await > 0 {
         let (emails, replies): (Vec<NewEmail>, Vec<Reply>) = jobs.drain(..).unzip();
         match db.enqueue_emails(&emails).await {
             Ok(outcomes) => {
