@@ -530,6 +530,42 @@ fn log_tail(log_path: &Path) -> String {
     tail.into_iter().rev().collect::<Vec<_>>().join("\n    ")
 }
 
+/// How a run ended, read once the queue was done: taken the same way by both kinds of run.
+struct RunEnd {
+    cpu: Cpu,
+    rss_mib: f64,
+    counts: Counts,
+    /// The server's clock (unix ms) when the first and the last `sent` were recorded.
+    first_sent_ms: i64,
+    last_sent_ms: i64,
+    /// Messages the sink received during the run.
+    sink_got: u64,
+}
+
+/// Reads the server's CPU and peak RSS and the final counts, then stops the server.
+async fn end_run(server: Process, watcher: Watcher, sink: &Sink, sink_before: u64) -> RunEnd {
+    let cpu = Cpu::now(server.pid(), sink.process.pid());
+    let rss_mib = peak_rss_mib(server.pid());
+    let counts = watcher.counts().await;
+    let first_sent_ms = watcher
+        .scalar("SELECT MIN(updated_at) FROM emails WHERE status = 'sent'")
+        .await;
+    let last_sent_ms = watcher
+        .scalar("SELECT MAX(updated_at) FROM emails WHERE status = 'sent'")
+        .await;
+    watcher.close().await;
+    drop(server);
+    std::thread::sleep(Duration::from_millis(200));
+    RunEnd {
+        cpu,
+        rss_mib,
+        counts,
+        first_sent_ms,
+        last_sent_ms,
+        sink_got: sink.received.load(Ordering::Relaxed) - sink_before,
+    }
+}
+
 /// What the drain run measured.
 struct Drained {
     post_rate: f64,
@@ -608,19 +644,14 @@ async fn mailroom_drain(label: &str, database_url: &str, dir: &Path, sink: &Sink
             break "timeout after 10 minutes";
         }
     };
-    let end = Cpu::now(server.pid(), sink.process.pid());
-    let rss_mib = peak_rss_mib(server.pid());
-    let counts = watcher.counts().await;
-    let last_sent_ms = watcher
-        .scalar("SELECT MAX(updated_at) FROM emails WHERE status = 'sent'")
-        .await;
-    let first_sent_ms = watcher
-        .scalar("SELECT MIN(updated_at) FROM emails WHERE status = 'sent'")
-        .await;
-    watcher.close().await;
-    drop(server);
-    std::thread::sleep(Duration::from_millis(200));
-    let sink_got = sink.received.load(Ordering::Relaxed) - sink_before;
+    let RunEnd {
+        cpu: end,
+        rss_mib,
+        counts,
+        first_sent_ms,
+        last_sent_ms,
+        sink_got,
+    } = end_run(server, watcher, sink, sink_before).await;
     let secs = ((last_sent_ms - start_ms) as f64 / 1000.0).max(1e-3);
     println!(
         "  the first sent was recorded {:.2} s after the process was started",
@@ -716,16 +747,14 @@ async fn mailroom(label: &str, database_url: &str, dir: &Path, sink: &Sink) -> F
             break "timeout after 10 minutes";
         }
     };
-    let end = Cpu::now(server.pid(), sink.process.pid());
-    let rss_mib = peak_rss_mib(server.pid());
-    let final_counts = watcher.counts().await;
-    let last_sent_ms = watcher
-        .scalar("SELECT MAX(updated_at) FROM emails WHERE status = 'sent'")
-        .await;
-    watcher.close().await;
-    drop(server);
-    std::thread::sleep(Duration::from_millis(200));
-    let sink_got = sink.received.load(Ordering::Relaxed) - sink_before;
+    let RunEnd {
+        cpu: end,
+        rss_mib,
+        counts: final_counts,
+        last_sent_ms,
+        sink_got,
+        ..
+    } = end_run(server, watcher, sink, sink_before).await;
     let Some((posted, at_post_end, post_cpu)) = post_phase else {
         println!("{label}: the POSTs did not finish within the timeout");
         return Figures {

@@ -1,7 +1,7 @@
 //! The delivery workers. Each one loops: claim a batch of due emails under a lease, render each and start
-//! its send, and record the outcomes in transactions as the relay's answers come in. Several workers (and several processes on
-//! one PostgreSQL) share the queue; a worker that dies mid-batch leaves its lease to run out, and the
-//! next claim records the interruption and tries again.
+//! its send, and record the outcomes in transactions as the relay's answers come in. Several workers
+//! (and several processes on one PostgreSQL) share the queue; a worker that dies mid-batch leaves its
+//! lease to run out, and the next claim records the interruption and tries again.
 use std::{
     collections::{HashMap, hash_map::Entry},
     sync::{Arc, Mutex},

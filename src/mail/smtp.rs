@@ -29,7 +29,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
@@ -694,13 +694,9 @@ impl<S: AsyncWrite + Unpin> WriteBehind<S> {
     /// Writes out everything held back.
     fn poll_send_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while self.written < self.pending.len() {
-            match Pin::new(&mut self.inner).poll_write(cx, &self.pending[self.written..]) {
-                Poll::Ready(Ok(0)) => {
-                    return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
-                }
-                Poll::Ready(Ok(n)) => self.written += n,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
+            match ready!(Pin::new(&mut self.inner).poll_write(cx, &self.pending[self.written..]))? {
+                0 => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                n => self.written += n,
             }
         }
         self.pending.clear();
@@ -716,10 +712,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for WriteBehind<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        match this.poll_send_pending(cx) {
-            Poll::Ready(Ok(())) => Pin::new(&mut this.inner).poll_read(cx, buf),
-            other => other,
-        }
+        ready!(this.poll_send_pending(cx))?;
+        Pin::new(&mut this.inner).poll_read(cx, buf)
     }
 }
 
@@ -731,11 +725,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for WriteBehind<S> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         if this.pending.len() >= WRITE_BEHIND_LIMIT {
-            match this.poll_send_pending(cx) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
-            }
+            ready!(this.poll_send_pending(cx))?;
         }
         this.pending.extend_from_slice(buf);
         Poll::Ready(Ok(buf.len()))
@@ -748,10 +738,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for WriteBehind<S> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        match this.poll_send_pending(cx) {
-            Poll::Ready(Ok(())) => Pin::new(&mut this.inner).poll_shutdown(cx),
-            other => other,
-        }
+        ready!(this.poll_send_pending(cx))?;
+        Pin::new(&mut this.inner).poll_shutdown(cx)
     }
 }
 

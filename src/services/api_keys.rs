@@ -79,9 +79,9 @@ pub async fn authenticate(
 }
 
 /// Recently checked credentials, so that a burst of API calls costs one database lookup (of the key's
-/// keyed hash: no per-request password hashing). An entry lives
-/// `KeyCache::TTL`: a revocation or a suspension takes effect within that time. Key use is collected here
-/// and written as "last used" by a periodic flush, not by a write per request.
+/// keyed hash: no per-request password hashing). An entry lives `KeyCache::TTL`: a revocation or a
+/// suspension takes effect within that time. Key use is collected here and written as "last used" by a
+/// periodic flush, not by a write per request.
 pub struct KeyCache {
     hasher: KeyHasher,
     entries: Mutex<HashMap<String, (Instant, Option<KeyOwner>)>>,
