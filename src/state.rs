@@ -51,7 +51,7 @@ impl AppState {
             leptos_options,
             secret_key,
             key_cache,
-            send_writer: SendWriter::start(db.clone(), delivery_wake.clone()),
+            send_writer: SendWriter::start(&db, delivery_wake.clone())?,
             send_scopes: Arc::default(),
             delivery_wake,
             metrics: Arc::default(),

@@ -1,10 +1,10 @@
-use std::{
-    collections::{BTreeMap, HashMap, HashSet},
-    sync::LazyLock,
-};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use sqlx::PgPool;
 
 use super::{
     Db, now_ms,
+    sqlite_sends::SqliteSends,
     users::{UPDATE_USER_SQL, bind_params},
     with_pool,
 };
@@ -61,91 +61,6 @@ pub struct Enqueued {
     pub status: &'static str,
 }
 
-/// Most rows in one SQLite statement. A batch's rows go to SQLite as bound parameters in chunks padded
-/// with NULL rows to 4, 16, 64, 256 or 512 rows, so that five prepared statements of each kind serve every
-/// batch size. (Rows as one JSON array, as on PostgreSQL, cost SQLite a parse of the row for every column read.)
-const SQLITE_CHUNK: usize = 512;
-const SIZE_CLASSES: [usize; 5] = [4, 16, 64, 256, SQLITE_CHUNK];
-
-/// The index in `SIZE_CLASSES` of the smallest class that holds `rows` (at most `SQLITE_CHUNK`).
-fn size_class(rows: usize) -> usize {
-    SIZE_CLASSES
-        .iter()
-        .position(|&size| rows <= size)
-        .unwrap_or(SIZE_CLASSES.len() - 1)
-}
-
-/// The rows of `chunk`, then `None`s up to its size class (bound as NULLs; the statements skip them).
-fn padded<T: Copy>(chunk: &[T]) -> impl Iterator<Item = Option<T>> + '_ {
-    let size = SIZE_CLASSES[size_class(chunk.len())];
-    chunk
-        .iter()
-        .copied()
-        .map(Some)
-        .chain(std::iter::repeat_n(None, size.saturating_sub(chunk.len())))
-}
-
-/// `(?, …), (…), …`: `rows` rows of `columns` parameters. Anonymous ones: sqlx asks SQLite for the name
-/// of every parameter it binds, which takes a scan of the statement's named parameters each time.
-fn values_rows(rows: usize, columns: usize) -> String {
-    let row = format!("({})", vec!["?"; columns].join(", "));
-    vec![row; rows].join(", ")
-}
-
-/// `v.column1, …, v.columnN`.
-fn value_columns(columns: usize) -> String {
-    (1..=columns)
-        .map(|c| format!("v.column{c}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// A user row as a JSON array in `StoredUser`'s field order (SQLite; unqualified, for a SELECT over
-/// `users` and for a RETURNING clause alike).
-const SQLITE_STORED_USER: &str = "json_array(id, project_id, email,
-    subscribed <> 0 AND suppressed_reason IS NULL, name, gender, platform_id, country_id, list_id,
-    client_user_id, ak, age, photo, language_id)";
-
-/// The users of `(project_id, email)` rows as one JSON array of arrays in `StoredUser`'s field order.
-static SQLITE_SELECT_USERS: LazyLock<[String; 5]> = LazyLock::new(|| {
-    SIZE_CLASSES.map(|size| {
-        format!(
-            "SELECT json_group_array({SQLITE_STORED_USER})
-             FROM (VALUES {}) AS v JOIN users u ON u.project_id = v.column1 AND u.email = v.column2",
-            values_rows(size, 2)
-        )
-    })
-});
-
-/// Now, twice; then rows of (project_id, email, name, gender, platform_id, country_id, list_id,
-/// client_user_id, ak, age, photo, language_id). Returns each user created as `SQLITE_STORED_USER`.
-static SQLITE_INSERT_USERS: LazyLock<[String; 5]> = LazyLock::new(|| {
-    SIZE_CLASSES.map(|size| {
-        format!(
-            "INSERT INTO users (project_id, email, name, gender, platform_id, country_id, list_id,
-               client_user_id, ak, age, photo, language_id, created_at, updated_at)
-             SELECT {}, ?, ? FROM (VALUES {}) AS v WHERE v.column1 IS NOT NULL
-             ON CONFLICT (project_id, email) DO NOTHING RETURNING {SQLITE_STORED_USER}",
-            value_columns(12),
-            values_rows(size, 12)
-        )
-    })
-});
-
-/// Now, three times; then rows of (message_id, project_id, user_id, type_id, category, data, meta,
-/// status).
-static SQLITE_INSERT_EMAILS: LazyLock<[String; 5]> = LazyLock::new(|| {
-    SIZE_CLASSES.map(|size| {
-        format!(
-            "INSERT INTO emails (message_id, project_id, user_id, type_id, category, data, meta,
-               status, next_attempt_at, created_at, updated_at)
-             SELECT {}, ?, ?, ? FROM (VALUES {}) AS v WHERE v.column1 IS NOT NULL",
-            value_columns(8),
-            values_rows(size, 8)
-        )
-    })
-});
-
 fn users_from_json(text: &str) -> sqlx::Result<Vec<StoredUser>> {
     serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
@@ -185,14 +100,14 @@ fn to_json<T: serde::Serialize>(rows: &T) -> sqlx::Result<String> {
     serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
 
-/// A user as the enqueuing transaction reads it (a JSON array in this field order).
+/// A user as the enqueuing transaction reads it on PostgreSQL (a JSON array in this field order).
 #[derive(serde::Deserialize)]
 struct StoredUser {
     id: i64,
     project_id: i64,
     email: String,
-    /// Subscribed and not suppressed (SQLite says 1/0, PostgreSQL true/false).
-    sendable: serde_json::Value,
+    /// Subscribed and not suppressed.
+    sendable: bool,
     name: Option<String>,
     gender: Option<String>,
     platform_id: Option<i64>,
@@ -207,7 +122,7 @@ struct StoredUser {
 
 impl StoredUser {
     fn sendable(&self) -> bool {
-        self.sendable == serde_json::Value::Bool(true) || self.sendable == serde_json::json!(1)
+        self.sendable
     }
 
     fn params(&self) -> UserParams {
@@ -251,6 +166,203 @@ pub struct EventRow {
     pub at: i64,
 }
 
+/// Claims an Idempotency-Key for a send (an expired record of the same key is replaced). `$1` account,
+/// `$2` key, `$3` request hash, `$4` message id, `$5` now, `$6` the oldest live time. No row changed: the
+/// key is live, taken by an earlier request. `user_created` is set after the users are written.
+pub(super) const IDEMPOTENCY_CLAIM_SQL: &str = "INSERT INTO idempotency_keys (account_id, key,
+      request_hash, message_id, user_created, created_at)
+    VALUES ($1, $2, $3, $4, 0, $5)
+    ON CONFLICT (account_id, key) DO UPDATE SET request_hash = excluded.request_hash,
+      message_id = excluded.message_id, user_created = 0, created_at = excluded.created_at
+    WHERE idempotency_keys.created_at < $6";
+
+/// `$1` account, `$2` key.
+pub(super) const IDEMPOTENCY_USER_CREATED_SQL: &str =
+    "UPDATE idempotency_keys SET user_created = 1 WHERE account_id = $1 AND key = $2";
+
+/// The users of a batch's live sends: each (project, email) once, with the parameters of its sends
+/// merged in order. Sorted, so that every process takes row locks in the same order.
+pub(super) fn wanted_users<'a>(
+    batch: &'a [NewEmail],
+    live: &[bool],
+) -> BTreeMap<(i64, &'a str), UserParams> {
+    let mut wanted: BTreeMap<(i64, &str), UserParams> = BTreeMap::new();
+    for (email, _) in batch.iter().zip(live).filter(|(_, live)| **live) {
+        wanted
+            .entry((email.project_id, email.email.as_str()))
+            .and_modify(|p| *p = p.merged_with(&email.params))
+            .or_insert_with(|| email.params.clone());
+    }
+    wanted
+}
+
+/// Where the send writer stores its batches of sends: on SQLite a connection of its own, used
+/// synchronously (on the writer's own thread); on PostgreSQL the pool.
+pub enum SendStore {
+    Sqlite(Box<SqliteSends>),
+    Postgres(PgPool),
+}
+
+impl SendStore {
+    /// Stores a batch of emails in one transaction (a group commit): creates or updates their users,
+    /// stores each email with its first event and records the Idempotency-Keys. When this returns, every
+    /// email of the batch is durable. The outcomes are in the order of `batch`. Emails of unsubscribed
+    /// or suppressed users are recorded as `suppressed`.
+    pub async fn enqueue_emails(
+        &mut self,
+        batch: &[NewEmail],
+    ) -> anyhow::Result<Vec<EnqueueOutcome>> {
+        match self {
+            SendStore::Sqlite(sends) => sends.enqueue_emails(batch),
+            SendStore::Postgres(pool) => Ok(pg_enqueue_emails(pool, batch).await?),
+        }
+    }
+
+    /// The PostgreSQL pool's handle again, for a second writer (SQLite has one writer).
+    pub fn another(&self) -> Option<SendStore> {
+        match self {
+            SendStore::Sqlite(_) => None,
+            SendStore::Postgres(pool) => Some(SendStore::Postgres(pool.clone())),
+        }
+    }
+}
+
+/// `SendStore::enqueue_emails` on PostgreSQL. The rows go to the database as one JSON array per
+/// statement and come back as one JSON value: the SQL text is the same for every batch.
+async fn pg_enqueue_emails(pool: &PgPool, batch: &[NewEmail]) -> sqlx::Result<Vec<EnqueueOutcome>> {
+    let now = now_ms();
+    let mut tx = pool.begin().await?;
+    // 1. Idempotency-Keys first: a request whose key is live writes nothing else.
+    let mut live = vec![true; batch.len()];
+    for (email, live) in batch.iter().zip(live.iter_mut()) {
+        if let Some(idem) = &email.idempotency {
+            let claimed = sqlx::query(IDEMPOTENCY_CLAIM_SQL)
+                .bind(idem.account_id)
+                .bind(&idem.key)
+                .bind(&idem.request_hash)
+                .bind(&email.message_id)
+                .bind(now)
+                .bind(now - IDEMPOTENCY_WINDOW_MS)
+                .execute(&mut *tx)
+                .await?;
+            *live = claimed.rows_affected() > 0;
+        }
+    }
+
+    // 2. Users: created where missing, then all read back; those that existed get the parameters that
+    //    differ.
+    let wanted = wanted_users(batch, &live);
+    let user_rows: Vec<_> = wanted
+        .iter()
+        .map(|((project_id, email), p)| {
+            (
+                project_id,
+                email,
+                &p.name,
+                &p.gender,
+                p.platform_id,
+                &p.country_id,
+                p.list_id,
+                &p.client_user_id,
+                &p.ak,
+                p.age,
+                &p.photo,
+                &p.language_id,
+            )
+        })
+        .collect();
+    let user_json = to_json(&user_rows)?;
+    let mut created: HashSet<(i64, String)> = sqlx::query_as(PG_INSERT_USERS)
+        .bind(&user_json)
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+    let found: String = sqlx::query_scalar(PG_SELECT_USERS)
+        .bind(&user_json)
+        .fetch_one(&mut *tx)
+        .await?;
+    let found = users_from_json(&found)?;
+    let stored: HashMap<(i64, &str), &StoredUser> = found
+        .iter()
+        .map(|u| ((u.project_id, u.email.as_str()), u))
+        .collect();
+    for ((project_id, email), params) in &wanted {
+        let user = stored
+            .get(&(*project_id, *email))
+            .ok_or(sqlx::Error::RowNotFound)?;
+        if !created.contains(&(*project_id, (*email).to_owned()))
+            && params.would_change(&user.params())
+        {
+            bind_params!(sqlx::query(UPDATE_USER_SQL).bind(user.id).bind(now), params)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+
+    // 3. The emails and their first events.
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut email_rows = Vec::with_capacity(batch.len());
+    for (email, live) in batch.iter().zip(&live) {
+        if !*live {
+            outcomes.push(EnqueueOutcome::KeyTaken);
+            continue;
+        }
+        let user = stored
+            .get(&(email.project_id, email.email.as_str()))
+            .ok_or(sqlx::Error::RowNotFound)?;
+        // Only the first send to a new user created it.
+        let user_created = created.remove(&(email.project_id, email.email.clone()));
+        let status = if user.sendable() {
+            "queued"
+        } else {
+            "suppressed"
+        };
+        email_rows.push((
+            &email.message_id,
+            email.project_id,
+            user.id,
+            email.type_id,
+            &email.category,
+            &email.data,
+            &email.meta,
+            status,
+        ));
+        outcomes.push(EnqueueOutcome::Stored(Enqueued {
+            user_id: user.id,
+            user_created,
+            status,
+        }));
+    }
+    if !email_rows.is_empty() {
+        sqlx::query(PG_INSERT_EMAILS)
+            .bind(to_json(&email_rows)?)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+
+    // 4. Idempotency records of the sends that created their user say so (for the replay).
+    for (email, outcome) in batch.iter().zip(&outcomes) {
+        if let (
+            Some(idem),
+            EnqueueOutcome::Stored(Enqueued {
+                user_created: true, ..
+            }),
+        ) = (&email.idempotency, outcome)
+        {
+            sqlx::query(IDEMPOTENCY_USER_CREATED_SQL)
+                .bind(idem.account_id)
+                .bind(&idem.key)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
 impl Db {
     /// The email type's category, if the type belongs to the project.
     pub async fn email_type_category(
@@ -267,237 +379,13 @@ impl Db {
         })
     }
 
-    /// Stores a batch of emails in one transaction (a group commit): creates or updates their users, stores
-    /// each email with its first event and records the Idempotency-Keys. When this returns, every email
-    /// of the batch is durable. The outcomes are in the order of `batch`. Emails of unsubscribed users are
-    /// recorded as `suppressed`.
-    pub async fn enqueue_emails(&self, batch: &[NewEmail]) -> sqlx::Result<Vec<EnqueueOutcome>> {
-        let now = now_ms();
-        let sqlite = matches!(self, Db::Sqlite(_));
-        with_pool!(self, |pool| {
-            // SQLite: the write lock from the start. The batch reads before it writes, and a read
-            // transaction that another connection wrote after could not become a write transaction
-            // (SQLITE_BUSY at once, without the busy timeout).
-            let mut tx = pool
-                .begin_with(if sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" })
-                .await?;
-            // 1. Idempotency-Keys first: a request whose key is live already writes nothing. An expired
-            //    record of the same key is replaced. `user_created` is set in step 4.
-            let mut live = vec![true; batch.len()];
-            for (email, live) in batch.iter().zip(live.iter_mut()) {
-                if let Some(idem) = &email.idempotency {
-                    let recorded = sqlx::query(
-                        "INSERT INTO idempotency_keys (account_id, key, request_hash, message_id, user_created, created_at)
-                         VALUES ($1, $2, $3, $4, 0, $5)
-                         ON CONFLICT (account_id, key) DO UPDATE SET request_hash = excluded.request_hash,
-                           message_id = excluded.message_id, user_created = 0, created_at = excluded.created_at
-                         WHERE idempotency_keys.created_at < $6",
-                    )
-                    .bind(idem.account_id)
-                    .bind(&idem.key)
-                    .bind(&idem.request_hash)
-                    .bind(&email.message_id)
-                    .bind(now)
-                    .bind(now - IDEMPOTENCY_WINDOW_MS)
-                    .execute(&mut *tx)
-                    .await?;
-                    *live = recorded.rows_affected() > 0;
-                }
+    /// A store of batches of sends for the send writer (see `SendStore`).
+    pub fn send_store(&self) -> anyhow::Result<SendStore> {
+        Ok(match self {
+            Db::Sqlite(pool) => {
+                SendStore::Sqlite(Box::new(SqliteSends::open(&pool.connect_options())?))
             }
-            let sends = || batch.iter().zip(&live).filter(|(_, l)| **l).map(|(e, _)| e);
-
-            // 2. Users: each (project, email) once, with the parameters of its sends merged in order. The
-            //    sorted order keeps lock order the same in every process. Rows go to the database as one
-            //    JSON array and come back as one JSON value: the SQL text is the same for every batch (one
-            //    prepared statement), and SQLite's worker thread hands over one row, not one per email.
-            let mut wanted: BTreeMap<(i64, &str), UserParams> = BTreeMap::new();
-            for email in sends() {
-                wanted
-                    .entry((email.project_id, email.email.as_str()))
-                    .and_modify(|p| *p = p.merged_with(&email.params))
-                    .or_insert_with(|| email.params.clone());
-            }
-            let user_rows: Vec<_> = wanted
-                .iter()
-                .map(|((project_id, email), p)| {
-                    (
-                        project_id,
-                        email,
-                        &p.name,
-                        &p.gender,
-                        p.platform_id,
-                        &p.country_id,
-                        p.list_id,
-                        &p.client_user_id,
-                        &p.ak,
-                        p.age,
-                        &p.photo,
-                        &p.language_id,
-                    )
-                })
-                .collect();
-            let (created, found): (HashSet<(i64, String)>, Vec<StoredUser>) = if sqlite {
-                // SQLite: the rows as bound parameters (see `SQLITE_CHUNK`): JSON would be parsed again
-                // for every column read. Existing users are read first and only the missing ones inserted:
-                // most sends go to users that exist.
-                let keys: Vec<(i64, &str)> = wanted.keys().copied().collect();
-                let mut found = Vec::with_capacity(keys.len());
-                for chunk in keys.chunks(SQLITE_CHUNK) {
-                    let select = &SQLITE_SELECT_USERS[size_class(chunk.len())];
-                    let mut query = sqlx::query_scalar::<_, String>(select);
-                    for key in padded(chunk) {
-                        query = query.bind(key.map(|k| k.0)).bind(key.map(|k| k.1));
-                    }
-                    found.extend(users_from_json(&query.fetch_one(&mut *tx).await?)?);
-                }
-                let known: HashSet<(i64, &str)> = found
-                    .iter()
-                    .map(|u| (u.project_id, u.email.as_str()))
-                    .collect();
-                let missing: Vec<_> = user_rows
-                    .iter()
-                    .filter(|row| !known.contains(&(*row.0, *row.1)))
-                    .collect();
-                // The write lock is held since BEGIN IMMEDIATE, so every missing user is created here.
-                let mut created = HashSet::new();
-                for chunk in missing.chunks(SQLITE_CHUNK) {
-                    let insert = &SQLITE_INSERT_USERS[size_class(chunk.len())];
-                    let mut query = sqlx::query_scalar::<_, String>(insert).bind(now).bind(now);
-                    for row in padded(chunk) {
-                        query = query
-                            .bind(row.map(|r| *r.0))
-                            .bind(row.map(|r| *r.1))
-                            .bind(row.and_then(|r| r.2.as_deref()))
-                            .bind(row.and_then(|r| r.3.as_deref()))
-                            .bind(row.and_then(|r| r.4))
-                            .bind(row.and_then(|r| r.5.as_deref()))
-                            .bind(row.and_then(|r| r.6))
-                            .bind(row.and_then(|r| r.7.as_deref()))
-                            .bind(row.and_then(|r| r.8.as_deref()))
-                            .bind(row.and_then(|r| r.9))
-                            .bind(row.and_then(|r| r.10.as_deref()))
-                            .bind(row.and_then(|r| r.11.as_deref()));
-                    }
-                    for user in query.fetch_all(&mut *tx).await? {
-                        let user: StoredUser = serde_json::from_str(&user)
-                            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-                        created.insert((user.project_id, user.email.clone()));
-                        found.push(user);
-                    }
-                }
-                (created, found)
-            } else {
-                let user_json = to_json(&user_rows)?;
-                let created = sqlx::query_as(PG_INSERT_USERS)
-                    .bind(&user_json)
-                    .bind(now)
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .into_iter()
-                    .collect();
-                let found: String = sqlx::query_scalar(PG_SELECT_USERS)
-                    .bind(&user_json)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                (created, users_from_json(&found)?)
-            };
-            let stored: HashMap<(i64, &str), &StoredUser> = found
-                .iter()
-                .map(|u| ((u.project_id, u.email.as_str()), u))
-                .collect();
-            //    Users that existed get the parameters that differ.
-            for ((project_id, email), params) in &wanted {
-                let user = stored
-                    .get(&(*project_id, *email))
-                    .ok_or(sqlx::Error::RowNotFound)?;
-                if !created.contains(&(*project_id, (*email).to_owned()))
-                    && params.would_change(&user.params())
-                {
-                    bind_params!(sqlx::query(UPDATE_USER_SQL).bind(user.id).bind(now), params)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-
-            // 3. The emails and their first events.
-            let mut created = created;
-            let mut outcomes = Vec::with_capacity(batch.len());
-            let mut email_rows = Vec::with_capacity(batch.len());
-            for (email, live) in batch.iter().zip(&live) {
-                if !*live {
-                    outcomes.push(EnqueueOutcome::KeyTaken);
-                    continue;
-                }
-                let user = stored
-                    .get(&(email.project_id, email.email.as_str()))
-                    .ok_or(sqlx::Error::RowNotFound)?;
-                // Only the first send to a new user created it.
-                let user_created = created.remove(&(email.project_id, email.email.clone()));
-                let status = if user.sendable() {
-                    "queued"
-                } else {
-                    "suppressed"
-                };
-                email_rows.push((
-                    &email.message_id,
-                    email.project_id,
-                    user.id,
-                    email.type_id,
-                    &email.category,
-                    &email.data,
-                    &email.meta,
-                    status,
-                ));
-                outcomes.push(EnqueueOutcome::Stored(Enqueued {
-                    user_id: user.id,
-                    user_created,
-                    status,
-                }));
-            }
-            if sqlite {
-                // The first events are written by the trigger `emails_first_event`.
-                for chunk in email_rows.chunks(SQLITE_CHUNK) {
-                    let insert = &SQLITE_INSERT_EMAILS[size_class(chunk.len())];
-                    let mut query = sqlx::query(insert).bind(now).bind(now).bind(now);
-                    for row in padded(chunk) {
-                        query = query
-                            .bind(row.map(|r| r.0))
-                            .bind(row.map(|r| r.1))
-                            .bind(row.map(|r| r.2))
-                            .bind(row.map(|r| r.3))
-                            .bind(row.map(|r| r.4))
-                            .bind(row.map(|r| r.5))
-                            .bind(row.map(|r| r.6))
-                            .bind(row.map(|r| r.7));
-                    }
-                    query.execute(&mut *tx).await?;
-                }
-            } else if !email_rows.is_empty() {
-                sqlx::query(PG_INSERT_EMAILS)
-                    .bind(to_json(&email_rows)?)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-
-            // 4. Idempotency records of the sends that created their user say so (for the replay).
-            for (email, outcome) in batch.iter().zip(&outcomes) {
-                if let (
-                    Some(idem),
-                    EnqueueOutcome::Stored(Enqueued {
-                        user_created: true, ..
-                    }),
-                ) = (&email.idempotency, outcome)
-                {
-                    sqlx::query("UPDATE idempotency_keys SET user_created = 1 WHERE account_id = $1 AND key = $2")
-                        .bind(idem.account_id)
-                        .bind(&idem.key)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-            tx.commit().await?;
-            Ok(outcomes)
+            Db::Postgres(pool) => SendStore::Postgres(pool.clone()),
         })
     }
 

@@ -24,6 +24,7 @@ mod panel_users;
 mod projects;
 mod sessions;
 mod settings;
+mod sqlite_sends;
 mod users;
 
 pub use api_keys::{KeyOwner, NewApiKey};
@@ -31,6 +32,7 @@ pub use delivery::{Captured, ClaimedEmail, Outcome, OutcomeStatus, SenderRow, Te
 pub use email_types::NewEmailType;
 pub use emails::{
     EmailRow, EnqueueOutcome, Enqueued, EventRow, IdempotencyKey, IdempotencyRecord, NewEmail,
+    SendStore,
 };
 pub use engagement::{EmailRef, status_rank};
 pub use panel_users::{Credentials, NewPanelUser};
@@ -109,29 +111,6 @@ impl Db {
             .execute(pool)
             .await
             .is_ok())
-    }
-
-    /// A handle for a task that writes all the time (the send writer): on SQLite, its own connection.
-    /// A connection keeps its page cache only while no other connection commits, and a pool hands out
-    /// its connections in turn, so a writer that took any of them would start each batch on a cold cache
-    /// and read the indexes it updates back from the file. PostgreSQL: the same pool.
-    pub fn dedicated_writer(&self) -> Db {
-        match self {
-            Db::Sqlite(pool) => {
-                let options = pool.connect_options();
-                if options.get_filename() == std::path::Path::new(":memory:") {
-                    return self.clone();
-                }
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .test_before_acquire(false)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .connect_lazy_with((*options).clone());
-                Db::Sqlite(pool)
-            }
-            Db::Postgres(_) => self.clone(),
-        }
     }
 
     pub async fn close(&self) {

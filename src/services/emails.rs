@@ -15,7 +15,7 @@ use serde::Serialize;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::{
-    db::{Db, EnqueueOutcome, IdempotencyKey, IdempotencyRecord, NewEmail},
+    db::{Db, EnqueueOutcome, IdempotencyKey, IdempotencyRecord, NewEmail, SendStore},
     domain::{UserParams, random_token},
     error::AppError,
 };
@@ -90,58 +90,36 @@ impl SendWriter {
     /// spends much of a commit waiting for its flush, so two tasks each take a batch: while one waits, the
     /// other commits. (More writers split the waiting requests into smaller batches.)
     ///
-    /// The SQLite writer runs on a thread of its own. Every send waits for it, and between two of its
-    /// statements it is ready to run again at once; as one more task on the runtime's threads it would
-    /// queue behind the request handlers each time, and the whole process would wait with it.
-    pub fn start(db: Db, stored: Arc<Notify>) -> SendWriter {
+    /// The SQLite writer runs on a thread of its own, with a connection of its own that it uses
+    /// synchronously (see `db::sqlite_sends`). Every send waits for it; as one more task on the runtime's
+    /// threads it would queue behind the request handlers, and the whole process would wait with it.
+    pub fn start(db: &Db, stored: Arc<Notify>) -> anyhow::Result<SendWriter> {
         let (sender, receiver) = mpsc::channel(4 * Self::MAX_BATCH);
         let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
-        match db {
-            Db::Sqlite(_) => {
-                let writer = {
-                    let (db, receiver, stored) = (db.clone(), receiver.clone(), stored.clone());
-                    move || {
-                        let runtime = tokio::runtime::Builder::new_current_thread()
-                            .enable_all()
-                            .build()?;
-                        runtime.block_on(write_batches(
-                            db.dedicated_writer(),
-                            receiver,
-                            stored,
-                            true,
-                        ));
-                        std::io::Result::Ok(())
-                    }
-                };
-                let spawned = std::thread::Builder::new()
+        let store = db.send_store()?;
+        match store.another() {
+            None => {
+                // SQLite: the store's connection is used synchronously, on a thread of its own.
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                std::thread::Builder::new()
                     .name("send-writer".into())
                     .spawn(move || {
-                        if let Err(e) = writer() {
-                            tracing::error!(error = %e, "the send writer's thread could not start its runtime");
-                        }
-                    });
-                if let Err(e) = spawned {
-                    tracing::warn!(error = %e, "no thread for the send writer; it runs as a task");
-                    tokio::spawn(write_batches(
-                        db.dedicated_writer(),
-                        receiver,
-                        stored,
-                        false,
-                    ));
-                }
+                        runtime.block_on(write_batches(store, receiver, stored, true))
+                    })?;
             }
-            Db::Postgres(_) => {
-                for _ in 0..2 {
-                    tokio::spawn(write_batches(
-                        db.clone(),
-                        receiver.clone(),
-                        stored.clone(),
-                        false,
-                    ));
-                }
+            Some(second) => {
+                tokio::spawn(write_batches(
+                    store,
+                    receiver.clone(),
+                    stored.clone(),
+                    false,
+                ));
+                tokio::spawn(write_batches(second, receiver, stored, false));
             }
         }
-        SendWriter { sender }
+        Ok(SendWriter { sender })
     }
 
     /// Stores the email and returns once it is committed.
@@ -175,11 +153,11 @@ async fn next_batch(receiver: &Jobs, jobs: &mut Vec<(NewEmail, Reply)>, spin: bo
     receiver.recv_many(jobs, SendWriter::MAX_BATCH).await
 }
 
-async fn write_batches(db: Db, receiver: Jobs, stored: Arc<Notify>, spin: bool) {
+async fn write_batches(mut store: SendStore, receiver: Jobs, stored: Arc<Notify>, spin: bool) {
     let mut jobs = Vec::with_capacity(SendWriter::MAX_BATCH);
     while next_batch(&receiver, &mut jobs, spin).await > 0 {
         let (emails, replies): (Vec<NewEmail>, Vec<Reply>) = jobs.drain(..).unzip();
-        match db.enqueue_emails(&emails).await {
+        match store.enqueue_emails(&emails).await {
             Ok(outcomes) => {
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
@@ -190,7 +168,7 @@ async fn write_batches(db: Db, receiver: Jobs, stored: Arc<Notify>, spin: bool) 
                 // One bad email must not fail the others: each is tried alone.
                 tracing::warn!(error = %e, size = emails.len(), "a batch of sends failed; storing them one by one");
                 for (email, reply) in emails.into_iter().zip(replies) {
-                    let outcome = db
+                    let outcome = store
                         .enqueue_emails(std::slice::from_ref(&email))
                         .await
                         .map_err(AppError::from)

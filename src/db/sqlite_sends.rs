@@ -1,0 +1,259 @@
+//! The SQLite side of storing sends: a connection of its own, used synchronously on the send writer's
+//! thread.
+//!
+//! sqlx runs each SQLite statement on a worker thread of the connection: the caller hands the statement
+//! over and waits for the rows to be handed back. A batch of sends takes several statements, and under
+//! load each hand-over waited for a busy core, so the chain writer → SQLite → writer, not the CPU, bounded
+//! how many sends a second were stored. The send writer owns a thread anyway, so it runs SQLite there:
+//! the same SQL (the same `$n` parameters, read as SQLite's `?n`), without a hand-over per statement.
+use std::{collections::HashMap, sync::LazyLock, time::Duration};
+
+use anyhow::Context;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use sqlx::sqlite::SqliteConnectOptions;
+
+use super::emails::{
+    EnqueueOutcome, Enqueued, IDEMPOTENCY_CLAIM_SQL, IDEMPOTENCY_USER_CREATED_SQL,
+    IDEMPOTENCY_WINDOW_MS, NewEmail, wanted_users,
+};
+use super::{now_ms, users::UPDATE_USER_SQL};
+use crate::domain::UserParams;
+
+/// `sql` with its `$n` parameters written as `?n` (SQLite reads `$n` as a name and numbers names in
+/// order of appearance; `?n` is parameter n). The SQL of this module has no `$` in string literals.
+fn numbered(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+static IDEMPOTENCY_CLAIM: LazyLock<String> = LazyLock::new(|| numbered(IDEMPOTENCY_CLAIM_SQL));
+static IDEMPOTENCY_USER_CREATED: LazyLock<String> =
+    LazyLock::new(|| numbered(IDEMPOTENCY_USER_CREATED_SQL));
+static UPDATE_USER: LazyLock<String> = LazyLock::new(|| numbered(UPDATE_USER_SQL));
+
+const SELECT_USER: &str = "SELECT id, subscribed <> 0 AND suppressed_reason IS NULL, name, gender,
+    platform_id, country_id, list_id, client_user_id, ak, age, photo, language_id
+    FROM users WHERE project_id = ?1 AND email = ?2";
+
+const INSERT_USER: &str = "INSERT INTO users (project_id, email, name, gender, platform_id,
+    country_id, list_id, client_user_id, ak, age, photo, language_id, created_at, updated_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
+    RETURNING id, subscribed <> 0 AND suppressed_reason IS NULL";
+
+/// The first event is written by the trigger `emails_first_event`.
+const INSERT_EMAIL: &str = "INSERT INTO emails (message_id, project_id, user_id, type_id, category,
+    data, meta, status, next_attempt_at, created_at, updated_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)";
+
+/// A user as a batch found or created it.
+struct BatchUser {
+    id: i64,
+    sendable: bool,
+    /// Created by this batch and not yet claimed by its first send.
+    created: bool,
+}
+
+/// The send writer's SQLite connection.
+pub struct SqliteSends {
+    conn: Connection,
+}
+
+impl SqliteSends {
+    /// Opens the database of `options` with the settings of the pool's connections.
+    pub(super) fn open(options: &SqliteConnectOptions) -> anyhow::Result<SqliteSends> {
+        let filename = options.get_filename().to_string_lossy().into_owned();
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        // sqlx names an in-memory database `file:sqlx-in-memory-N` and shares it between connections.
+        if filename.starts_with("file:") {
+            flags |= OpenFlags::SQLITE_OPEN_MEMORY | OpenFlags::SQLITE_OPEN_SHARED_CACHE;
+        }
+        let conn = Connection::open_with_flags(&filename, flags).with_context(|| {
+            format!("cannot open SQLite database {filename:?} for the send writer")
+        })?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory;
+             PRAGMA cache_size = -16384;",
+        )?;
+        conn.set_prepared_statement_cache_capacity(16);
+        Ok(SqliteSends { conn })
+    }
+
+    /// Stores a batch of emails in one transaction, as `Db::enqueue_emails` does on PostgreSQL: creates or
+    /// updates their users, stores each email with its first event, records the Idempotency-Keys. When
+    /// this returns, every email of the batch is durable. The outcomes are in the order of `batch`.
+    pub fn enqueue_emails(&mut self, batch: &[NewEmail]) -> anyhow::Result<Vec<EnqueueOutcome>> {
+        let now = now_ms();
+        // The write lock from the start: the batch reads before it writes, and a read transaction that
+        // another connection wrote after could not become a write transaction.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+
+        // 1. Idempotency-Keys first: a request whose key is live writes nothing else.
+        let mut live = vec![true; batch.len()];
+        for (email, live) in batch.iter().zip(live.iter_mut()) {
+            if let Some(idem) = &email.idempotency {
+                let mut claim = tx.prepare_cached(&IDEMPOTENCY_CLAIM)?;
+                let claimed = claim.execute(params![
+                    idem.account_id,
+                    idem.key,
+                    idem.request_hash,
+                    email.message_id,
+                    now,
+                    now - IDEMPOTENCY_WINDOW_MS
+                ])?;
+                *live = claimed > 0;
+            }
+        }
+
+        // 2. Users: each (project, email) once, found or created; those found get the parameters that
+        //    differ. The write lock is held, so a user not found is created here.
+        let mut users: HashMap<(i64, &str), BatchUser> = HashMap::new();
+        {
+            let mut select = tx.prepare_cached(SELECT_USER)?;
+            for ((project_id, email), params) in wanted_users(batch, &live) {
+                let found = select
+                    .query_row(params![project_id, email], |row| {
+                        Ok((
+                            row.get::<_, i64>(0)?,
+                            row.get::<_, bool>(1)?,
+                            UserParams {
+                                name: row.get(2)?,
+                                gender: row.get(3)?,
+                                platform_id: row.get(4)?,
+                                country_id: row.get(5)?,
+                                list_id: row.get(6)?,
+                                client_user_id: row.get(7)?,
+                                ak: row.get(8)?,
+                                age: row.get(9)?,
+                                photo: row.get(10)?,
+                                language_id: row.get(11)?,
+                            },
+                        ))
+                    })
+                    .optional()?;
+                let user = match found {
+                    Some((id, sendable, stored)) => {
+                        if params.would_change(&stored) {
+                            tx.prepare_cached(&UPDATE_USER)?.execute(params![
+                                id,
+                                now,
+                                params.name,
+                                params.gender,
+                                params.platform_id,
+                                params.country_id,
+                                params.list_id,
+                                params.client_user_id,
+                                params.ak,
+                                params.age,
+                                params.photo,
+                                params.language_id
+                            ])?;
+                        }
+                        BatchUser {
+                            id,
+                            sendable,
+                            created: false,
+                        }
+                    }
+                    None => {
+                        let (id, sendable) = tx.prepare_cached(INSERT_USER)?.query_row(
+                            params![
+                                project_id,
+                                email,
+                                params.name,
+                                params.gender,
+                                params.platform_id,
+                                params.country_id,
+                                params.list_id,
+                                params.client_user_id,
+                                params.ak,
+                                params.age,
+                                params.photo,
+                                params.language_id,
+                                now
+                            ],
+                            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, bool>(1)?)),
+                        )?;
+                        BatchUser {
+                            id,
+                            sendable,
+                            created: true,
+                        }
+                    }
+                };
+                users.insert((project_id, email), user);
+            }
+        }
+
+        // 3. The emails (and, by trigger, their first events).
+        let mut outcomes = Vec::with_capacity(batch.len());
+        {
+            let mut insert = tx.prepare_cached(INSERT_EMAIL)?;
+            for (email, live) in batch.iter().zip(&live) {
+                if !*live {
+                    outcomes.push(EnqueueOutcome::KeyTaken);
+                    continue;
+                }
+                let user = users
+                    .get_mut(&(email.project_id, email.email.as_str()))
+                    .context("a send's user was neither found nor created")?;
+                let status = if user.sendable {
+                    "queued"
+                } else {
+                    "suppressed"
+                };
+                insert.execute(params![
+                    email.message_id,
+                    email.project_id,
+                    user.id,
+                    email.type_id,
+                    email.category,
+                    email.data,
+                    email.meta,
+                    status,
+                    now
+                ])?;
+                // Only the first send to a new user created it.
+                let user_created = std::mem::take(&mut user.created);
+                outcomes.push(EnqueueOutcome::Stored(Enqueued {
+                    user_id: user.id,
+                    user_created,
+                    status,
+                }));
+            }
+        }
+
+        // 4. Idempotency records of the sends that created their user say so (for the replay).
+        for (email, outcome) in batch.iter().zip(&outcomes) {
+            if let (
+                Some(idem),
+                EnqueueOutcome::Stored(Enqueued {
+                    user_created: true, ..
+                }),
+            ) = (&email.idempotency, outcome)
+            {
+                tx.prepare_cached(&IDEMPOTENCY_USER_CREATED)?
+                    .execute(params![idem.account_id, idem.key])?;
+            }
+        }
+        tx.commit()?;
+        Ok(outcomes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_parameters_keep_their_numbers() {
+        assert_eq!(
+            numbered("UPDATE t SET a = COALESCE($3, a) WHERE id = $1 AND b = $12"),
+            "UPDATE t SET a = COALESCE(?3, a) WHERE id = ?1 AND b = ?12"
+        );
+    }
+}
