@@ -68,7 +68,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(crate::metrics::metrics))
-        .nest("/v1", api::router())
+        .merge(api::router())
         .merge(crate::recipients::router())
         .layer(middleware::from_fn_with_state(
             state.metrics.clone(),

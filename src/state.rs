@@ -18,8 +18,31 @@ use crate::{
     },
 };
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// The state of the process, shared: a clone (one per request and extractor) is one reference count.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl FromRef<AppState> for Db {
+    fn from_ref(state: &AppState) -> Db {
+        state.db.clone()
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos_options.clone()
+    }
+}
+
+pub struct Shared {
     pub db: Db,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
@@ -46,7 +69,7 @@ impl AppState {
         let secret_key = secret_key(&db, &config).await?;
         let delivery_wake = Arc::new(Notify::new());
         let key_cache = Arc::new(KeyCache::new(&secret_key));
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             config: Arc::new(config),
             leptos_options,
             secret_key,
@@ -56,7 +79,7 @@ impl AppState {
             delivery_wake,
             metrics: Arc::default(),
             db,
-        })
+        })))
     }
 }
 

@@ -385,6 +385,12 @@ async fn another_accounts_data_is_not_found(backend: Backend) {
     );
     let path = format!("/v1/projects/{}/users/anna%40example.com", a.project_id);
     assert_eq!(b.get(&app, &path).await.0, StatusCode::NOT_FOUND);
+    // Paths the API does not have are problem+json 404s too (`read` checks the content type).
+    for path in ["/v1", "/v1/", "/v1/nope", "/v1/users/1/nope"] {
+        let (status, problem) = a.get(&app, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(problem["status"], 404, "{path}");
+    }
     // Sending into another account's project is a validation error of project_id.
     let mut foreign = b.send_body("x@example.com");
     foreign["project_id"] = json!(a.project_id);

@@ -18,31 +18,40 @@ pub use problem::Problem;
 use axum::{
     Router,
     extract::DefaultBodyLimit,
-    routing::{get, post},
+    routing::{any, get, post},
 };
 
 use crate::state::AppState;
 
-/// The routes under `/v1`.
+/// The routes under `/v1`, with their full paths: merged into the application's router rather than nested
+/// under `/v1`, so that a request passes one router (a nested router costs each request a second routing,
+/// a prefix strip and clones of boxed services).
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/emails", post(emails::send))
-        .route("/emails/{message_id}", get(emails::get))
+        .route("/v1/emails", post(emails::send))
+        .route("/v1/emails/{message_id}", get(emails::get))
         .route(
-            "/users/{user_id}",
+            "/v1/users/{user_id}",
             get(users::get_by_id).put(users::put_by_id),
         )
         .route(
-            "/projects/{project_id}/users/{email}",
+            "/v1/projects/{project_id}/users/{email}",
             get(users::get_by_email).put(users::put_by_email),
         )
-        .route("/email/check", post(check::check_email))
-        .route("/events/bounce", post(events::bounce))
-        .route("/events/complaint", post(events::complaint))
+        .route("/v1/email/check", post(check::check_email))
+        .route("/v1/events/bounce", post(events::bounce))
+        .route("/v1/events/complaint", post(events::complaint))
         .route(
-            "/openapi.json",
+            "/v1/openapi.json",
             get(|| async { axum::Json(openapi::document()) }),
         )
-        .fallback(|| async { Problem::not_found() })
+        // Any other path of the API: a problem+json 404, not the panel's page.
+        .route("/v1", any(not_found))
+        .route("/v1/", any(not_found))
+        .route("/v1/{*path}", any(not_found))
         .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
+}
+
+async fn not_found() -> Problem {
+    Problem::not_found()
 }

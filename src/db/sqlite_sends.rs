@@ -9,7 +9,7 @@
 use std::{collections::HashMap, sync::LazyLock, time::Duration};
 
 use anyhow::Context;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use sqlx::sqlite::SqliteConnectOptions;
 
 use super::emails::{
@@ -39,10 +39,38 @@ const INSERT_USER: &str = "INSERT INTO users (project_id, email, name, gender, p
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
     RETURNING id, subscribed <> 0 AND suppressed_reason IS NULL";
 
-/// The first event is written by the trigger `emails_first_event`.
-const INSERT_EMAIL: &str = "INSERT INTO emails (message_id, project_id, user_id, type_id, category,
-    data, meta, status, next_attempt_at, created_at, updated_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)";
+/// Most emails in one INSERT. A batch's emails go to SQLite as one multi-row statement per 512 (padded
+/// with NULL rows to 4, 16, 64, 256 or 512 rows, so that five prepared statements serve every batch size):
+/// one statement, not one per email, because each statement saves the pages it changes (the statement
+/// journal that a trigger and the foreign keys need), and a statement per email saved the same pages again
+/// for every email.
+const EMAILS_CHUNK: usize = 512;
+const SIZE_CLASSES: [usize; 5] = [4, 16, 64, 256, EMAILS_CHUNK];
+const EMAIL_COLUMNS: usize = 8;
+
+/// `?1` is now; then rows of (message_id, project_id, user_id, type_id, category, data, meta, status),
+/// parameters 2, 3, …; rows whose message id is NULL are padding. The first event of each email is
+/// written by the trigger `emails_first_event`.
+static INSERT_EMAILS: LazyLock<[String; 5]> = LazyLock::new(|| {
+    let row = format!("({})", ["?"; EMAIL_COLUMNS].join(", "));
+    SIZE_CLASSES.map(|size| {
+        format!(
+            "INSERT INTO emails (message_id, project_id, user_id, type_id, category, data, meta,
+               status, next_attempt_at, created_at, updated_at)
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7,
+               v.column8, ?1, ?1, ?1
+             FROM (VALUES {}) AS v WHERE v.column1 IS NOT NULL",
+            vec![row.as_str(); size].join(", ")
+        )
+    })
+});
+
+/// An email row of `INSERT_EMAILS`.
+struct EmailRow<'a> {
+    email: &'a NewEmail,
+    user_id: i64,
+    status: &'static str,
+}
 
 /// A user as a batch found or created it.
 struct BatchUser {
@@ -85,164 +113,195 @@ impl SqliteSends {
     /// updates their users, stores each email with its first event, records the Idempotency-Keys. When
     /// this returns, every email of the batch is durable. The outcomes are in the order of `batch`.
     pub fn enqueue_emails(&mut self, batch: &[NewEmail]) -> anyhow::Result<Vec<EnqueueOutcome>> {
-        let now = now_ms();
         // The write lock from the start: the batch reads before it writes, and a read transaction that
-        // another connection wrote after could not become a write transaction.
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-
-        // 1. Idempotency-Keys first: a request whose key is live writes nothing else.
-        let mut live = vec![true; batch.len()];
-        for (email, live) in batch.iter().zip(live.iter_mut()) {
-            if let Some(idem) = &email.idempotency {
-                let mut claim = tx.prepare_cached(&IDEMPOTENCY_CLAIM)?;
-                let claimed = claim.execute(params![
-                    idem.account_id,
-                    idem.key,
-                    idem.request_hash,
-                    email.message_id,
-                    now,
-                    now - IDEMPOTENCY_WINDOW_MS
-                ])?;
-                *live = claimed > 0;
-            }
-        }
-
-        // 2. Users: each (project, email) once, found or created; those found get the parameters that
-        //    differ. The write lock is held, so a user not found is created here.
-        let mut users: HashMap<(i64, &str), BatchUser> = HashMap::new();
+        // another connection wrote after could not become a write transaction. BEGIN and COMMIT are
+        // prepared once, like every statement of the batch.
+        self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+        let written = write_batch(&self.conn, batch).and_then(|outcomes| {
+            Ok(self
+                .conn
+                .prepare_cached("COMMIT")?
+                .execute([])
+                .map(|_| outcomes)?)
+        });
+        if written.is_err()
+            && !self.conn.is_autocommit()
+            && let Err(e) = self.conn.execute_batch("ROLLBACK")
         {
-            let mut select = tx.prepare_cached(SELECT_USER)?;
-            for ((project_id, email), params) in wanted_users(batch, &live) {
-                let found = select
-                    .query_row(params![project_id, email], |row| {
-                        Ok((
-                            row.get::<_, i64>(0)?,
-                            row.get::<_, bool>(1)?,
-                            UserParams {
-                                name: row.get(2)?,
-                                gender: row.get(3)?,
-                                platform_id: row.get(4)?,
-                                country_id: row.get(5)?,
-                                list_id: row.get(6)?,
-                                client_user_id: row.get(7)?,
-                                ak: row.get(8)?,
-                                age: row.get(9)?,
-                                photo: row.get(10)?,
-                                language_id: row.get(11)?,
-                            },
-                        ))
-                    })
-                    .optional()?;
-                let user = match found {
-                    Some((id, sendable, stored)) => {
-                        if params.would_change(&stored) {
-                            tx.prepare_cached(&UPDATE_USER)?.execute(params![
-                                id,
-                                now,
-                                params.name,
-                                params.gender,
-                                params.platform_id,
-                                params.country_id,
-                                params.list_id,
-                                params.client_user_id,
-                                params.ak,
-                                params.age,
-                                params.photo,
-                                params.language_id
-                            ])?;
-                        }
-                        BatchUser {
-                            id,
-                            sendable,
-                            created: false,
-                        }
-                    }
-                    None => {
-                        let (id, sendable) = tx.prepare_cached(INSERT_USER)?.query_row(
-                            params![
-                                project_id,
-                                email,
-                                params.name,
-                                params.gender,
-                                params.platform_id,
-                                params.country_id,
-                                params.list_id,
-                                params.client_user_id,
-                                params.ak,
-                                params.age,
-                                params.photo,
-                                params.language_id,
-                                now
-                            ],
-                            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, bool>(1)?)),
-                        )?;
-                        BatchUser {
-                            id,
-                            sendable,
-                            created: true,
-                        }
-                    }
-                };
-                users.insert((project_id, email), user);
-            }
+            tracing::error!(error = %e, "the send writer could not roll back a failed batch");
         }
-
-        // 3. The emails (and, by trigger, their first events).
-        let mut outcomes = Vec::with_capacity(batch.len());
-        {
-            let mut insert = tx.prepare_cached(INSERT_EMAIL)?;
-            for (email, live) in batch.iter().zip(&live) {
-                if !*live {
-                    outcomes.push(EnqueueOutcome::KeyTaken);
-                    continue;
-                }
-                let user = users
-                    .get_mut(&(email.project_id, email.email.as_str()))
-                    .context("a send's user was neither found nor created")?;
-                let status = if user.sendable {
-                    "queued"
-                } else {
-                    "suppressed"
-                };
-                insert.execute(params![
-                    email.message_id,
-                    email.project_id,
-                    user.id,
-                    email.type_id,
-                    email.category,
-                    email.data,
-                    email.meta,
-                    status,
-                    now
-                ])?;
-                // Only the first send to a new user created it.
-                let user_created = std::mem::take(&mut user.created);
-                outcomes.push(EnqueueOutcome::Stored(Enqueued {
-                    user_id: user.id,
-                    user_created,
-                    status,
-                }));
-            }
-        }
-
-        // 4. Idempotency records of the sends that created their user say so (for the replay).
-        for (email, outcome) in batch.iter().zip(&outcomes) {
-            if let (
-                Some(idem),
-                EnqueueOutcome::Stored(Enqueued {
-                    user_created: true, ..
-                }),
-            ) = (&email.idempotency, outcome)
-            {
-                tx.prepare_cached(&IDEMPOTENCY_USER_CREATED)?
-                    .execute(params![idem.account_id, idem.key])?;
-            }
-        }
-        tx.commit()?;
-        Ok(outcomes)
+        written
     }
+}
+
+/// The statements of `SqliteSends::enqueue_emails` inside its transaction.
+fn write_batch(tx: &Connection, batch: &[NewEmail]) -> anyhow::Result<Vec<EnqueueOutcome>> {
+    let now = now_ms();
+    // 1. Idempotency-Keys first: a request whose key is live writes nothing else.
+    let mut live = vec![true; batch.len()];
+    for (email, live) in batch.iter().zip(live.iter_mut()) {
+        if let Some(idem) = &email.idempotency {
+            let mut claim = tx.prepare_cached(&IDEMPOTENCY_CLAIM)?;
+            let claimed = claim.execute(params![
+                idem.account_id,
+                idem.key,
+                idem.request_hash,
+                email.message_id,
+                now,
+                now - IDEMPOTENCY_WINDOW_MS
+            ])?;
+            *live = claimed > 0;
+        }
+    }
+
+    // 2. Users: each (project, email) once, found or created; those found get the parameters that
+    //    differ. The write lock is held, so a user not found is created here.
+    let mut users: HashMap<(i64, &str), BatchUser> = HashMap::new();
+    {
+        let mut select = tx.prepare_cached(SELECT_USER)?;
+        for ((project_id, email), params) in wanted_users(batch, &live) {
+            let found = select
+                .query_row(params![project_id, email], |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, bool>(1)?,
+                        UserParams {
+                            name: row.get(2)?,
+                            gender: row.get(3)?,
+                            platform_id: row.get(4)?,
+                            country_id: row.get(5)?,
+                            list_id: row.get(6)?,
+                            client_user_id: row.get(7)?,
+                            ak: row.get(8)?,
+                            age: row.get(9)?,
+                            photo: row.get(10)?,
+                            language_id: row.get(11)?,
+                        },
+                    ))
+                })
+                .optional()?;
+            let user = match found {
+                Some((id, sendable, stored)) => {
+                    if params.would_change(&stored) {
+                        tx.prepare_cached(&UPDATE_USER)?.execute(params![
+                            id,
+                            now,
+                            params.name,
+                            params.gender,
+                            params.platform_id,
+                            params.country_id,
+                            params.list_id,
+                            params.client_user_id,
+                            params.ak,
+                            params.age,
+                            params.photo,
+                            params.language_id
+                        ])?;
+                    }
+                    BatchUser {
+                        id,
+                        sendable,
+                        created: false,
+                    }
+                }
+                None => {
+                    let (id, sendable) = tx.prepare_cached(INSERT_USER)?.query_row(
+                        params![
+                            project_id,
+                            email,
+                            params.name,
+                            params.gender,
+                            params.platform_id,
+                            params.country_id,
+                            params.list_id,
+                            params.client_user_id,
+                            params.ak,
+                            params.age,
+                            params.photo,
+                            params.language_id,
+                            now
+                        ],
+                        |row| Ok((row.get::<_, i64>(0)?, row.get::<_, bool>(1)?)),
+                    )?;
+                    BatchUser {
+                        id,
+                        sendable,
+                        created: true,
+                    }
+                }
+            };
+            users.insert((project_id, email), user);
+        }
+    }
+
+    // 3. The emails (and, by trigger, their first events).
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut rows = Vec::with_capacity(batch.len());
+    for (email, live) in batch.iter().zip(&live) {
+        if !*live {
+            outcomes.push(EnqueueOutcome::KeyTaken);
+            continue;
+        }
+        let user = users
+            .get_mut(&(email.project_id, email.email.as_str()))
+            .context("a send's user was neither found nor created")?;
+        let status = if user.sendable {
+            "queued"
+        } else {
+            "suppressed"
+        };
+        rows.push(EmailRow {
+            email,
+            user_id: user.id,
+            status,
+        });
+        // Only the first send to a new user created it.
+        let user_created = std::mem::take(&mut user.created);
+        outcomes.push(EnqueueOutcome::Stored(Enqueued {
+            user_id: user.id,
+            user_created,
+            status,
+        }));
+    }
+    for chunk in rows.chunks(EMAILS_CHUNK) {
+        let class = SIZE_CLASSES
+            .iter()
+            .position(|&size| chunk.len() <= size)
+            .unwrap_or(SIZE_CLASSES.len() - 1);
+        let mut insert = tx.prepare_cached(&INSERT_EMAILS[class])?;
+        insert.raw_bind_parameter(1, now)?;
+        for (i, row) in chunk.iter().enumerate() {
+            let at = 2 + i * EMAIL_COLUMNS;
+            insert.raw_bind_parameter(at, &row.email.message_id)?;
+            insert.raw_bind_parameter(at + 1, row.email.project_id)?;
+            insert.raw_bind_parameter(at + 2, row.user_id)?;
+            insert.raw_bind_parameter(at + 3, row.email.type_id)?;
+            insert.raw_bind_parameter(at + 4, &row.email.category)?;
+            insert.raw_bind_parameter(at + 5, &row.email.data)?;
+            insert.raw_bind_parameter(at + 6, &row.email.meta)?;
+            insert.raw_bind_parameter(at + 7, row.status)?;
+        }
+        // Padding rows: a NULL message id (the other columns keep earlier values and are skipped).
+        for i in chunk.len()..SIZE_CLASSES[class] {
+            insert.raw_bind_parameter(2 + i * EMAIL_COLUMNS, rusqlite::types::Null)?;
+        }
+        insert.raw_execute()?;
+    }
+
+    // 4. Idempotency records of the sends that created their user say so (for the replay).
+    for (email, outcome) in batch.iter().zip(&outcomes) {
+        if let (
+            Some(idem),
+            EnqueueOutcome::Stored(Enqueued {
+                user_created: true, ..
+            }),
+        ) = (&email.idempotency, outcome)
+        {
+            tx.prepare_cached(&IDEMPOTENCY_USER_CREATED)?
+                .execute(params![idem.account_id, idem.key])?;
+        }
+    }
+    Ok(outcomes)
 }
 
 #[cfg(test)]
