@@ -1,7 +1,8 @@
 //! The storage interface: one `Db` value over SQLite or PostgreSQL, chosen at run time from the URL.
 //! All SQL of Mailroom lives in this module. Queries are written once in the portable subset
 //! (`$n` placeholders, `RETURNING`, `ON CONFLICT`) and run on either pool by `with_pool!`;
-//! where the dialects differ, a method matches on the variant.
+//! where the dialects differ, a method matches on the variant. One exception to "sqlx everywhere": the
+//! SQLite send writer's own connection (`sqlite_sends`, rusqlite), used synchronously on its thread.
 use std::{str::FromStr, time::Duration};
 
 use anyhow::Context;
