@@ -9,7 +9,7 @@
 use std::{collections::HashMap, sync::LazyLock, time::Duration};
 
 use anyhow::Context;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params};
 use sqlx::sqlite::SqliteConnectOptions;
 
 use super::emails::{
@@ -70,6 +70,22 @@ struct EmailRow<'a> {
     email: &'a NewEmail,
     user_id: i64,
     status: &'static str,
+}
+
+/// The user parameters in the order of `UPDATE_USER_SQL`'s `$3..$12` and `INSERT_USER`'s `?3..?12`.
+fn param_values(p: &UserParams) -> [&dyn ToSql; 10] {
+    [
+        &p.name,
+        &p.gender,
+        &p.platform_id,
+        &p.country_id,
+        &p.list_id,
+        &p.client_user_id,
+        &p.ak,
+        &p.age,
+        &p.photo,
+        &p.language_id,
+    ]
 }
 
 /// A user as a batch found or created it.
@@ -183,20 +199,10 @@ fn write_batch(tx: &Connection, batch: &[NewEmail]) -> anyhow::Result<Vec<Enqueu
             let user = match found {
                 Some((id, sendable, stored)) => {
                     if params.would_change(&stored) {
-                        tx.prepare_cached(&UPDATE_USER)?.execute(params![
-                            id,
-                            now,
-                            params.name,
-                            params.gender,
-                            params.platform_id,
-                            params.country_id,
-                            params.list_id,
-                            params.client_user_id,
-                            params.ak,
-                            params.age,
-                            params.photo,
-                            params.language_id
-                        ])?;
+                        let mut values: Vec<&dyn ToSql> = vec![&id, &now];
+                        values.extend(param_values(&params));
+                        tx.prepare_cached(&UPDATE_USER)?
+                            .execute(values.as_slice())?;
                     }
                     BatchUser {
                         id,
@@ -205,24 +211,14 @@ fn write_batch(tx: &Connection, batch: &[NewEmail]) -> anyhow::Result<Vec<Enqueu
                     }
                 }
                 None => {
-                    let (id, sendable) = tx.prepare_cached(INSERT_USER)?.query_row(
-                        params![
-                            project_id,
-                            email,
-                            params.name,
-                            params.gender,
-                            params.platform_id,
-                            params.country_id,
-                            params.list_id,
-                            params.client_user_id,
-                            params.ak,
-                            params.age,
-                            params.photo,
-                            params.language_id,
-                            now
-                        ],
-                        |row| Ok((row.get::<_, i64>(0)?, row.get::<_, bool>(1)?)),
-                    )?;
+                    let mut values: Vec<&dyn ToSql> = vec![&project_id, &email];
+                    values.extend(param_values(&params));
+                    values.push(&now);
+                    let (id, sendable) = tx
+                        .prepare_cached(INSERT_USER)?
+                        .query_row(values.as_slice(), |row| {
+                            Ok((row.get::<_, i64>(0)?, row.get::<_, bool>(1)?))
+                        })?;
                     BatchUser {
                         id,
                         sendable,
