@@ -1,13 +1,14 @@
 //! `POST /v1/email/check`: validate an address and bring it to the correct format.
 use axum::Json;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{
     ApiClient, Problem,
     body::JsonObject,
     openapi::{self, CheckEmailDoc, DataDoc, ProblemDoc},
+    present::{Data, data},
 };
-use crate::domain::check_email as check;
+use crate::domain::{EmailCheck, check_email as check};
 
 #[utoipa::path(
     post,
@@ -27,11 +28,11 @@ use crate::domain::check_email as check;
 pub async fn check_email(
     _client: ApiClient,
     JsonObject(body): JsonObject,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Data<EmailCheck>>, Problem> {
     let email = match body.get("email") {
         Some(Value::String(email)) => email,
         Some(_) => return Err(Problem::invalid_field("email", "must be a string")),
         None => return Err(Problem::invalid_field("email", "is required")),
     };
-    Ok(Json(json!({ "data": check(email) })))
+    Ok(data(check(email)))
 }

@@ -4,18 +4,18 @@ use axum::{
     extract::{Path, State},
     http::HeaderMap,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::{
     ApiClient, Problem,
     body::JsonObject,
     openapi::{self, DataDoc, ProblemDoc, SendEmailDoc},
-    present::email_json,
+    present::{Data, data, email_json},
 };
 use crate::{
     domain::{FieldErrors, UserParams, check_email},
-    services::emails::{self, Idempotency, SendRequest},
+    services::emails::{self, Idempotency, SendOutcome, SendRequest},
     state::AppState,
 };
 
@@ -44,7 +44,7 @@ pub async fn send(
     client: ApiClient,
     headers: HeaderMap,
     JsonObject(body): JsonObject,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Data<SendOutcome>>, Problem> {
     let idempotency = idempotency(&headers, &body)?;
     let request = parse_send(&state, client, &body).await?;
     let outcome = emails::send(
@@ -55,7 +55,7 @@ pub async fn send(
         idempotency,
     )
     .await?;
-    Ok(Json(json!({ "data": outcome })))
+    Ok(data(outcome))
 }
 
 /// The `Idempotency-Key` header (at most 255 visible characters) with the hash of the body.
@@ -222,12 +222,12 @@ pub async fn get(
     State(state): State<AppState>,
     client: ApiClient,
     Path(message_id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Data<Value>>, Problem> {
     let email = state
         .db
         .email_of_account(client.account_id, &message_id)
         .await?
         .ok_or_else(Problem::not_found)?;
     let events = state.db.email_events(email.id).await?;
-    Ok(Json(json!({ "data": email_json(&email, &events) })))
+    Ok(data(email_json(&email, &events)))
 }

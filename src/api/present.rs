@@ -1,7 +1,20 @@
 //! The JSON shapes of the API's answers.
+use axum::Json;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::db::{EmailRow, EventRow, UserRow};
+
+/// A successful answer: `{"data": …}`, serialized straight from `T` (no intermediate JSON tree).
+#[derive(Debug, Serialize)]
+pub struct Data<T> {
+    pub data: T,
+}
+
+/// `{"data": value}` as the answer's body.
+pub fn data<T: Serialize>(value: T) -> Json<Data<T>> {
+    Json(Data { data: value })
+}
 
 /// RFC 3339 (UTC, milliseconds) of unix milliseconds.
 pub fn rfc3339(ms: i64) -> String {

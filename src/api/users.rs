@@ -4,13 +4,13 @@ use axum::{
     Json,
     extract::{Path, State},
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::{
     ApiClient, Problem,
     body::JsonObject,
     openapi::{self, DataDoc, ProblemDoc, UserParamsDoc},
-    present::user_json,
+    present::{Data, data, user_json},
 };
 use crate::{
     db::UserRow,
@@ -75,14 +75,14 @@ async fn update(
     client: ApiClient,
     user: UserRow,
     params: UserParams,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Data<Value>>, Problem> {
     state.db.update_user(user.id, &params).await?;
     let user = state
         .db
         .user_of_account(client.account_id, user.id)
         .await?
         .ok_or_else(Problem::not_found)?;
-    Ok(Json(json!({ "data": user_json(&user) })))
+    Ok(data(user_json(&user)))
 }
 
 #[utoipa::path(
@@ -103,9 +103,9 @@ pub async fn get_by_id(
     State(state): State<AppState>,
     client: ApiClient,
     Path(user_id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Data<Value>>, Problem> {
     let user = by_id(&state, client, &user_id).await?;
-    Ok(Json(json!({ "data": user_json(&user) })))
+    Ok(data(user_json(&user)))
 }
 
 #[utoipa::path(
@@ -130,7 +130,7 @@ pub async fn put_by_id(
     client: ApiClient,
     Path(user_id): Path<String>,
     JsonObject(body): JsonObject,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Data<Value>>, Problem> {
     let user = by_id(&state, client, &user_id).await?;
     let params = update_params(&body)?;
     update(&state, client, user, params).await
@@ -154,9 +154,9 @@ pub async fn get_by_email(
     State(state): State<AppState>,
     client: ApiClient,
     Path((project_id, email)): Path<(String, String)>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Data<Value>>, Problem> {
     let user = by_email(&state, client, &project_id, &email).await?;
-    Ok(Json(json!({ "data": user_json(&user) })))
+    Ok(data(user_json(&user)))
 }
 
 #[utoipa::path(
@@ -181,7 +181,7 @@ pub async fn put_by_email(
     client: ApiClient,
     Path((project_id, email)): Path<(String, String)>,
     JsonObject(body): JsonObject,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Data<Value>>, Problem> {
     let user = by_email(&state, client, &project_id, &email).await?;
     let params = update_params(&body)?;
     update(&state, client, user, params).await
