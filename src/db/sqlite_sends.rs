@@ -57,8 +57,8 @@ const SIZE_CLASSES: [usize; 5] = [4, 16, 64, 256, EMAILS_CHUNK];
 const EMAIL_COLUMNS: usize = 8;
 
 /// `?1` is now; then rows of (message_id, project_id, user_id, type_id, category, data, meta, status),
-/// parameters 2, 3, …; rows whose message id is NULL are padding. The first event of each email is
-/// written by the trigger `emails_first_event`.
+/// parameters 2, 3, …; rows whose message id is NULL are padding. The emails' first events are written
+/// by `INSERT_FIRST_EVENTS` after them.
 static INSERT_EMAILS: LazyLock<[String; 5]> = LazyLock::new(|| {
     let row = format!("({})", ["?"; EMAIL_COLUMNS].join(", "));
     SIZE_CLASSES.map(|size| {
@@ -72,6 +72,13 @@ static INSERT_EMAILS: LazyLock<[String; 5]> = LazyLock::new(|| {
         )
     })
 });
+
+/// The first event (the initial status) of the emails with ids `?1 < id <= ?2`: those just inserted by one
+/// `INSERT_EMAILS`, which takes consecutive ids (the writer holds the write lock, and ids count up from
+/// the largest ever given). One statement for the whole chunk: a trigger ran a sub-program per email,
+/// with its own bookkeeping of the events' AUTOINCREMENT counter each time.
+const INSERT_FIRST_EVENTS: &str = "INSERT INTO email_events (email_id, status, at)
+    SELECT id, status, created_at FROM emails WHERE id > ?1 AND id <= ?2 ORDER BY id";
 
 /// An email row of `INSERT_EMAILS`.
 struct EmailRow<'a> {
@@ -348,7 +355,7 @@ fn write_batch(tx: &Connection, batch: &[NewEmail]) -> anyhow::Result<Vec<Enqueu
         }
     }
 
-    // 3. The emails (and, by trigger, their first events).
+    // 3. The emails and their first events.
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut rows = Vec::with_capacity(batch.len());
     for (email, live) in batch.iter().zip(&live) {
@@ -399,7 +406,21 @@ fn write_batch(tx: &Connection, batch: &[NewEmail]) -> anyhow::Result<Vec<Enqueu
         for i in chunk.len()..SIZE_CLASSES[class] {
             insert.raw_bind_parameter(2 + i * EMAIL_COLUMNS, rusqlite::types::Null)?;
         }
-        insert.raw_execute()?;
+        let inserted = insert.raw_execute()?;
+        anyhow::ensure!(
+            inserted == chunk.len(),
+            "{inserted} of {} emails inserted",
+            chunk.len()
+        );
+        let last = tx.last_insert_rowid();
+        let events = tx
+            .prepare_cached(INSERT_FIRST_EVENTS)?
+            .execute(params![last - chunk.len() as i64, last])?;
+        anyhow::ensure!(
+            events == chunk.len(),
+            "{events} first events for {} emails",
+            chunk.len()
+        );
     }
 
     // 4. Idempotency records of the sends that created their user say so (for the replay).
