@@ -26,6 +26,8 @@ use super::emails::{
 };
 use super::{now_ms, users::UPDATE_USER_SQL};
 use crate::domain::UserParams;
+#[cfg(test)]
+use crate::domain::random_token;
 
 /// `sql` with its `$n` parameters written as `?n` (SQLite reads `$n` as a name and numbers names in
 /// order of appearance; `?n` is parameter n). The SQL of this module has no `$` in string literals.
@@ -49,9 +51,11 @@ const INSERT_USER: &str = "INSERT INTO users (project_id, email, name, gender, p
 
 /// Most emails in one INSERT. A batch's emails go to SQLite as one multi-row statement per 512 (padded
 /// with NULL rows to 4, 16, 64, 256 or 512 rows, so that five prepared statements serve every batch size):
-/// one statement, not one per email, because each statement saves the pages it changes (the statement
-/// journal that a trigger and the foreign keys need), and a statement per email saved the same pages again
-/// for every email.
+/// one statement, not one per email, as each statement has its fixed costs.
+///
+/// The statement is `INSERT OR ROLLBACK`: a statement that can fail half-way (a duplicate message id)
+/// would otherwise save each page it changes in a statement journal, to undo its own rows alone; here a
+/// failure rolls the whole batch back, and `write_batches` then stores the batch's sends one by one.
 const EMAILS_CHUNK: usize = 512;
 const SIZE_CLASSES: [usize; 5] = [4, 16, 64, 256, EMAILS_CHUNK];
 const EMAIL_COLUMNS: usize = 8;
@@ -63,7 +67,7 @@ static INSERT_EMAILS: LazyLock<[String; 5]> = LazyLock::new(|| {
     let row = format!("({})", ["?"; EMAIL_COLUMNS].join(", "));
     SIZE_CLASSES.map(|size| {
         format!(
-            "INSERT INTO emails (message_id, project_id, user_id, type_id, category, data, meta,
+            "INSERT OR ROLLBACK INTO emails (message_id, project_id, user_id, type_id, category, data, meta,
                status, next_attempt_at, created_at, updated_at)
              SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7,
                v.column8, ?1, ?1, ?1
@@ -77,7 +81,7 @@ static INSERT_EMAILS: LazyLock<[String; 5]> = LazyLock::new(|| {
 /// `INSERT_EMAILS`, which takes consecutive ids (the writer holds the write lock, and ids count up from
 /// the largest ever given). One statement for the whole chunk: a trigger ran a sub-program per email,
 /// with its own bookkeeping of the events' AUTOINCREMENT counter each time.
-const INSERT_FIRST_EVENTS: &str = "INSERT INTO email_events (email_id, status, at)
+const INSERT_FIRST_EVENTS: &str = "INSERT OR ROLLBACK INTO email_events (email_id, status, at)
     SELECT id, status, created_at FROM emails WHERE id > ?1 AND id <= ?2 ORDER BY id";
 
 /// An email row of `INSERT_EMAILS`.
@@ -145,6 +149,7 @@ const RESTART_WAL_FRAMES: i64 = 32_768;
 struct Checkpointer {
     conn: Connection,
     restart_wal: Arc<AtomicBool>,
+    restart_frames: i64,
 }
 
 impl Checkpointer {
@@ -158,7 +163,7 @@ impl Checkpointer {
 
     fn checkpoint(&self) -> rusqlite::Result<()> {
         let (mut frames, mut copied) = passive_checkpoint(&self.conn)?;
-        if frames >= RESTART_WAL_FRAMES && !self.restart_wal.load(Ordering::Relaxed) {
+        if frames >= self.restart_frames && !self.restart_wal.load(Ordering::Relaxed) {
             // Catch up with what the writer appended during the pass (a shorter pass each time).
             for _ in 0..3 {
                 if frames - copied < 256 {
@@ -189,6 +194,24 @@ impl SqliteSends {
     /// Opens the database of `options` with the settings of the pool's connections, and for a database
     /// file starts its checkpointer.
     pub(super) fn open(options: &SqliteConnectOptions) -> anyhow::Result<SqliteSends> {
+        let (sends, checkpointer) = Self::open_without_checkpoints(options)?;
+        let Some(checkpointer) = checkpointer else {
+            return Ok(sends);
+        };
+        let (stop, stopped) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpointer.run(stopped))?;
+        Ok(SqliteSends {
+            _checkpointer: Some(stop),
+            ..sends
+        })
+    }
+
+    /// The writer's connection and, for a database file, its checkpointer (not yet running).
+    fn open_without_checkpoints(
+        options: &SqliteConnectOptions,
+    ) -> anyhow::Result<(SqliteSends, Option<Checkpointer>)> {
         let filename = options.get_filename().to_string_lossy().into_owned();
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -219,25 +242,22 @@ impl SqliteSends {
         // PostgreSQL, still enforce them.
         conn.execute_batch("PRAGMA foreign_keys = OFF;")?;
         conn.set_prepared_statement_cache_capacity(16);
-        let (restart_wal, checkpointer) = if in_memory {
-            (None, None)
-        } else {
-            let restart_wal = Arc::new(AtomicBool::new(false));
-            let checkpointer = Checkpointer {
-                conn: open()?,
-                restart_wal: restart_wal.clone(),
-            };
-            let (stop, stopped) = mpsc::channel();
-            std::thread::Builder::new()
-                .name("sqlite-checkpoint".into())
-                .spawn(move || checkpointer.run(stopped))?;
-            (Some(restart_wal), Some(stop))
-        };
-        Ok(SqliteSends {
+        let mut sends = SqliteSends {
             conn,
+            restart_wal: None,
+            _checkpointer: None,
+        };
+        if in_memory {
+            return Ok((sends, None));
+        }
+        let restart_wal = Arc::new(AtomicBool::new(false));
+        sends.restart_wal = Some(restart_wal.clone());
+        let checkpointer = Checkpointer {
+            conn: open()?,
             restart_wal,
-            _checkpointer: checkpointer,
-        })
+            restart_frames: RESTART_WAL_FRAMES,
+        };
+        Ok((sends, Some(checkpointer)))
     }
 
     /// Stores a batch of emails in one transaction, as `Db::enqueue_emails` does on PostgreSQL: creates or
@@ -442,6 +462,78 @@ fn write_batch(tx: &Connection, batch: &[NewEmail]) -> anyhow::Result<Vec<Enqueu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::Db;
+
+    fn email(n: usize) -> NewEmail {
+        NewEmail {
+            message_id: format!("msg_test{n:08}"),
+            project_id: 1,
+            type_id: 1,
+            category: "trigger".into(),
+            email: format!("user{}@example.com", n % 50),
+            params: UserParams::default(),
+            data: "{}".into(),
+            meta: "{}".into(),
+            idempotency: None,
+        }
+    }
+
+    /// The writer never checkpoints by itself (the WAL grows past SQLite's default of 1,000 pages);
+    /// after the checkpointer's pass over a long WAL, the writer's next batch starts the WAL over and
+    /// takes the checkpointer's request as done. Every email gets exactly one first event.
+    #[tokio::test]
+    async fn the_wal_starts_over_when_the_checkpointer_asks() {
+        let dir = std::env::temp_dir().join(format!("mailroom-wal-{}", random_token(8)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}", dir.join("m.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        let Db::Sqlite(pool) = &db else {
+            unreachable!()
+        };
+        let (mut sends, checkpointer) =
+            SqliteSends::open_without_checkpoints(&pool.connect_options()).unwrap();
+        let mut checkpointer = checkpointer.expect("a database file has a checkpointer");
+        checkpointer.restart_frames = 64;
+        // The WAL header's salts change each time the WAL starts over; its file never shrinks.
+        let wal = dir.join("m.db-wal");
+        let salts = || std::fs::read(&wal).unwrap()[16..24].to_vec();
+        let frames = || (std::fs::metadata(&wal).unwrap().len() - 32) / (4096 + 24);
+        let mut n = 0;
+        let mut batch = |sends: &mut SqliteSends| {
+            let emails: Vec<NewEmail> = (n..n + 20).map(email).collect();
+            n += emails.len();
+            sends.enqueue_emails(&emails).unwrap();
+        };
+        batch(&mut sends);
+        let first = salts();
+        for _ in 0..400 {
+            batch(&mut sends);
+        }
+        assert_eq!(salts(), first, "nothing started the WAL over");
+        assert!(frames() > 1_200, "{} WAL frames", frames());
+
+        checkpointer.checkpoint().unwrap();
+        assert!(sends.restart_wal.as_ref().unwrap().load(Ordering::Relaxed));
+        batch(&mut sends);
+        assert_ne!(salts(), first, "the WAL started over");
+        assert!(!sends.restart_wal.as_ref().unwrap().load(Ordering::Relaxed));
+        let n = n as i64;
+        let (emails, events, duplicates): (i64, i64, i64) = sends
+            .conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM emails), (SELECT count(*) FROM email_events),
+                   (SELECT count(*) FROM (SELECT email_id FROM email_events GROUP BY email_id
+                     HAVING count(*) <> 1))",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((emails, events, duplicates), (n, n, 0));
+        drop(sends);
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn numbered_parameters_keep_their_numbers() {
