@@ -92,15 +92,11 @@ fn wrk(url: &str, connections: u32, script: &str) -> Sample {
     sample
 }
 
-fn measure(label: &str, url: &str, script: &str, results: &mut Vec<(String, u32, Sample)>) {
-    for connections in CONNECTIONS {
-        let sample = median((0..RUNS).map(|_| wrk(url, connections, script)).collect());
-        println!(
-            "{label:<28} c{connections:<4} {:>9.0} req/s   p99 {:>7.2} ms",
-            sample.rps, sample.p99_ms
-        );
-        results.push((label.to_owned(), connections, sample));
-    }
+/// A server under test and the wrk script that drives it.
+struct Target {
+    label: &'static str,
+    url: String,
+    script: String,
 }
 
 /// (a) The HTTP ceiling.
@@ -230,14 +226,12 @@ fn peak_rss_mib(child: &Child) -> f64 {
         .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
-/// (c) Mailroom itself; returns the peak RSS of the server process.
+/// (c) Mailroom itself, started as a process of its own (with its account, key, project and type).
 async fn mailroom(
-    label: &str,
+    label: &'static str,
     database_url: &str,
-    workers: usize,
     dir: &std::path::Path,
-    results: &mut Vec<(String, u32, Sample)>,
-) -> f64 {
+) -> (Child, Target) {
     operator(database_url, &["migrate"]);
     let client_id = operator(database_url, &["account", "create", "--name", "Bench"]);
     let key = operator(database_url, &["key", "issue", "--client-id", &client_id]);
@@ -274,12 +268,12 @@ async fn mailroom(
         .local_addr()
         .unwrap()
         .port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_mailroom"))
+    let server = Command::new(env!("CARGO_BIN_EXE_mailroom"))
         .arg("serve")
         .env("MAILROOM_DATABASE_URL", database_url)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "error")
-        .env("MAILROOM_DELIVERY_WORKERS", workers.to_string())
+        .env("MAILROOM_DELIVERY_WORKERS", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -295,16 +289,12 @@ async fn mailroom(
     }
     let auth = STANDARD.encode(format!("{client_id}:{key}"));
     let script = send_script(dir, label, &auth, &project, &type_id);
-    measure(
+    let target = Target {
         label,
-        &format!("http://127.0.0.1:{port}"),
-        script.to_str().unwrap(),
-        results,
-    );
-    let rss = peak_rss_mib(&server);
-    let _ = server.kill();
-    let _ = server.wait();
-    rss
+        url: format!("http://127.0.0.1:{port}"),
+        script: script.to_str().unwrap().to_owned(),
+    };
+    (server, target)
 }
 
 async fn postgres_url() -> Option<String> {
@@ -328,66 +318,112 @@ async fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let plain = dir.join("post.lua");
     std::fs::write(&plain, "wrk.method = \"POST\"\nwrk.body = '{\"x\":1}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n").unwrap();
-    let mut results = Vec::new();
-    println!("POST throughput, median of {RUNS} runs of {SECONDS} s, wrk on the same cores");
-    measure(
-        "(a) bare axum 200",
-        &bare_server().await,
-        plain.to_str().unwrap(),
-        &mut results,
+    println!(
+        "POST throughput, median of {RUNS} runs of {SECONDS} s, wrk on the same cores; each run measures every \
+         server in turn at one concurrency, so that the machine's slow and fast phases fall on all of them"
     );
     let group = group_commit_server(dir.join("group.db").to_str().unwrap()).await;
-    measure(
-        "(b) group-commit SQLite",
-        &group,
-        plain.to_str().unwrap(),
-        &mut results,
-    );
-    // The same baseline driven by the script that drives Mailroom (a new send body per request, which
-    // costs wrk, on the same cores, more than a fixed body): the like-for-like ceiling.
-    let sends = send_script(&dir, "baseline", "bench:key", "1", "1");
-    measure(
-        "(b') group-commit, sends",
-        &group,
-        sends.to_str().unwrap(),
-        &mut results,
-    );
+    let mut targets = vec![
+        Target {
+            label: "(a) bare axum 200",
+            url: bare_server().await,
+            script: plain.to_str().unwrap().to_owned(),
+        },
+        Target {
+            label: "(b) group-commit SQLite",
+            url: group.clone(),
+            script: plain.to_str().unwrap().to_owned(),
+        },
+        // The same baseline driven by the script that drives Mailroom (a new send body per request,
+        // which costs wrk, on the same cores, more than a fixed body): the like-for-like ceiling.
+        Target {
+            label: "(b') group-commit, sends",
+            url: group,
+            script: send_script(&dir, "baseline", "bench:key", "1", "1")
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        },
+    ];
+    let mut servers = Vec::new();
     let sqlite_url = format!("sqlite://{}", dir.join("mailroom.db").display());
-    let sqlite_rss = mailroom("mailroom SQLite", &sqlite_url, 0, &dir, &mut results).await;
-    let pg_rss = match postgres_url().await {
-        Some(url) => Some(mailroom("mailroom PostgreSQL", &url, 0, &dir, &mut results).await),
-        None => {
-            println!("PostgreSQL is not answering at 127.0.0.1:5432: skipped");
-            None
+    let (server, target) = mailroom("mailroom SQLite", &sqlite_url, &dir).await;
+    servers.push(("SQLite", server));
+    targets.push(target);
+    match postgres_url().await {
+        Some(url) => {
+            let (server, target) = mailroom("mailroom PostgreSQL", &url, &dir).await;
+            servers.push(("PostgreSQL", server));
+            targets.push(target);
         }
-    };
-    let rps = |label: &str, c: u32| {
-        results
+        None => println!("PostgreSQL is not answering at 127.0.0.1:5432: skipped"),
+    }
+
+    let mut samples: Vec<(&str, u32, Vec<Sample>)> = Vec::new();
+    for _ in 0..RUNS {
+        for connections in CONNECTIONS {
+            for target in &targets {
+                let sample = wrk(&target.url, connections, &target.script);
+                match samples
+                    .iter_mut()
+                    .find(|(l, c, _)| *l == target.label && *c == connections)
+                {
+                    Some((_, _, runs)) => runs.push(sample),
+                    None => samples.push((target.label, connections, vec![sample])),
+                }
+            }
+        }
+    }
+    let runs = |label: &str, c: u32| {
+        samples
             .iter()
-            .find(|(l, cc, _)| l == label && *cc == c)
-            .map(|(_, _, s)| s.rps)
+            .find(|(l, cc, _)| *l == label && *cc == c)
+            .map(|(_, _, runs)| runs.clone())
     };
-    println!();
-    for c in CONNECTIONS {
-        if let (Some(app), Some(a), Some(b), Some(b_sends)) = (
-            rps("mailroom SQLite", c),
-            rps("(a) bare axum 200", c),
-            rps("(b) group-commit SQLite", c),
-            rps("(b') group-commit, sends", c),
-        ) {
+    for target in &targets {
+        for connections in CONNECTIONS {
+            let sample = median(runs(target.label, connections).unwrap_or_default());
             println!(
-                "c{c:<4} mailroom SQLite = {:.0}% of (b), {:.0}% of (b'), {:.1}% of (a)",
-                100.0 * app / b,
-                100.0 * app / b_sends,
-                100.0 * app / a
+                "{:<28} c{connections:<4} {:>9.0} req/s   p99 {:>7.2} ms",
+                target.label, sample.rps, sample.p99_ms
             );
         }
     }
-    println!(
-        "peak RSS: mailroom SQLite {sqlite_rss:.0} MiB{}",
-        pg_rss
-            .map(|r| format!(", PostgreSQL {r:.0} MiB"))
-            .unwrap_or_default()
-    );
+    println!();
+    // Medians of the ratios within each run (each ratio from measurements seconds apart).
+    let ratio = |app: &[Sample], base: &[Sample]| {
+        let mut r: Vec<f64> = app
+            .iter()
+            .zip(base)
+            .map(|(a, b)| 100.0 * a.rps / b.rps)
+            .collect();
+        r.sort_by(f64::total_cmp);
+        r[r.len() / 2]
+    };
+    for c in CONNECTIONS {
+        if let (Some(app), Some(a), Some(b), Some(b_sends)) = (
+            runs("mailroom SQLite", c),
+            runs("(a) bare axum 200", c),
+            runs("(b) group-commit SQLite", c),
+            runs("(b') group-commit, sends", c),
+        ) {
+            println!(
+                "c{c:<4} mailroom SQLite = {:.0}% of (b), {:.0}% of (b'), {:.1}% of (a) (median of the runs' ratios)",
+                ratio(&app, &b),
+                ratio(&app, &b_sends),
+                ratio(&app, &a)
+            );
+        }
+    }
+    let rss: Vec<String> = servers
+        .iter_mut()
+        .map(|(name, server)| {
+            let rss = peak_rss_mib(server);
+            let _ = server.kill();
+            let _ = server.wait();
+            format!("{name} {rss:.0} MiB")
+        })
+        .collect();
+    println!("peak RSS of mailroom: {}", rss.join(", "));
     let _ = std::fs::remove_dir_all(&dir);
 }
