@@ -143,7 +143,7 @@ const RESTART_WAL_FRAMES: i64 = 32_768;
 /// page once however often it was rewritten in between.
 ///
 /// The WAL starts over only at a write transaction that finds all of it copied, which under a steady
-/// load never happens while the checkpointer runs beside the writer. So when the WAL has grown past
+/// load seldom happens while the checkpointer runs beside the writer. So when the WAL has grown past
 /// `RESTART_WAL_FRAMES`, the checkpointer catches up and then asks the writer to copy the last few
 /// pages itself, between two batches: its next transaction starts the WAL over.
 struct Checkpointer {
