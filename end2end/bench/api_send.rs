@@ -11,6 +11,7 @@
 //!     SQLite and on PostgreSQL, as a separate process whose peak RSS is reported.
 //! Each figure is the median of `RUNS` runs of `SECONDS` seconds.
 use std::{
+    collections::BTreeMap,
     process::{Child, Command, Stdio},
     str::FromStr,
     time::Duration,
@@ -359,30 +360,23 @@ async fn main() {
         None => println!("PostgreSQL is not answering at 127.0.0.1:5432: skipped"),
     }
 
-    let mut samples: Vec<(&str, u32, Vec<Sample>)> = Vec::new();
+    // Each server's samples at each concurrency, one per run.
+    let mut samples: BTreeMap<(&str, u32), Vec<Sample>> = BTreeMap::new();
     for _ in 0..RUNS {
         for connections in CONNECTIONS {
             for target in &targets {
                 let sample = wrk(&target.url, connections, &target.script);
-                match samples
-                    .iter_mut()
-                    .find(|(l, c, _)| *l == target.label && *c == connections)
-                {
-                    Some((_, _, runs)) => runs.push(sample),
-                    None => samples.push((target.label, connections, vec![sample])),
-                }
+                samples
+                    .entry((target.label, connections))
+                    .or_default()
+                    .push(sample);
             }
         }
     }
-    let runs = |label: &str, c: u32| {
-        samples
-            .iter()
-            .find(|(l, cc, _)| *l == label && *cc == c)
-            .map(|(_, _, runs)| runs.clone())
-    };
+    let runs = |label: &'static str, c: u32| samples.get(&(label, c));
     for target in &targets {
         for connections in CONNECTIONS {
-            let sample = median(runs(target.label, connections).unwrap_or_default());
+            let sample = median(samples[&(target.label, connections)].clone());
             println!(
                 "{:<28} c{connections:<4} {:>9.0} req/s   p99 {:>7.2} ms",
                 target.label, sample.rps, sample.p99_ms
@@ -409,9 +403,9 @@ async fn main() {
         ) {
             println!(
                 "c{c:<4} mailroom SQLite = {:.0}% of (b), {:.0}% of (b'), {:.1}% of (a) (median of the runs' ratios)",
-                ratio(&app, &b),
-                ratio(&app, &b_sends),
-                ratio(&app, &a)
+                ratio(app, b),
+                ratio(app, b_sends),
+                ratio(app, a)
             );
         }
     }
