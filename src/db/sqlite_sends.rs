@@ -264,19 +264,18 @@ impl SqliteSends {
     /// updates their users, stores each email with its first event, records the Idempotency-Keys. When
     /// this returns, every email of the batch is durable. The outcomes are in the order of `batch`.
     pub fn enqueue_emails(&mut self, batch: &[NewEmail]) -> anyhow::Result<Vec<EnqueueOutcome>> {
-        // The write lock from the start: the batch reads before it writes, and a read transaction that
-        // another connection wrote after could not become a write transaction. BEGIN and COMMIT are
-        // prepared once, like every statement of the batch.
         if let Some(restart_wal) = &self.restart_wal
             && restart_wal.load(Ordering::Relaxed)
         {
             // The checkpointer has copied all but the last pages: copying those here, with no write in
-            // between, lets this batch's transaction start the WAL over.
-            // Once per request of the checkpointer: if a reader holds the WAL's end back, the
-            // checkpointer asks again later.
+            // between, lets this batch's transaction start the WAL over. Once per request of the
+            // checkpointer: if a reader holds the WAL's end back, the checkpointer asks again later.
             restart_wal.store(false, Ordering::Relaxed);
             passive_checkpoint(&self.conn)?;
         }
+        // The write lock from the start: the batch reads before it writes, and a read transaction that
+        // another connection wrote after could not become a write transaction. BEGIN and COMMIT are
+        // prepared once, like every statement of the batch.
         self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
         let written = write_batch(&self.conn, batch).and_then(|outcomes| {
             Ok(self
