@@ -1,5 +1,6 @@
 // Browser tests of the Mailroom panel: Playwright drives Debian's chromium against the real server,
-// which Playwright starts on a fresh database (SQLite by default, E2E_DATABASE_URL for PostgreSQL).
+// which Playwright starts on a fresh database: E2E_DATABASE_URL (.ci/test passes a SQLite file in a folder
+// it removes afterwards, then a PostgreSQL database), else a new SQLite file in the temp folder.
 const { defineConfig } = require('@playwright/test');
 const os = require('os');
 const path = require('path');
