@@ -18,13 +18,18 @@ use std::{
 };
 
 use axum::{Router, body::Bytes, extract::State, routing::post};
-use base64::{Engine, engine::general_purpose::STANDARD};
 use sqlx::{
     QueryBuilder, SqlitePool,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 use tokio::sync::{mpsc, oneshot};
 
+#[path = "common.rs"]
+mod common;
+use common::{Setup, drop_postgres, free_port, fresh_postgres, peak_rss_mib};
+
+/// The PostgreSQL database of the PostgreSQL run, dropped at the end.
+const POSTGRES_DB: &str = "mailroom_bench";
 const CONNECTIONS: [u32; 3] = [8, 64, 256];
 const RUNS: usize = 3;
 const SECONDS: u32 = 4;
@@ -178,7 +183,7 @@ async fn writer(pool: SqlitePool, mut receiver: mpsc::Receiver<(Bytes, oneshot::
 fn send_script(
     dir: &std::path::Path,
     label: &str,
-    auth: &str,
+    authorization: &str,
     project: &str,
     type_id: &str,
 ) -> std::path::PathBuf {
@@ -188,7 +193,7 @@ fn send_script(
         format!(
             r#"wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Basic {auth}"
+wrk.headers["Authorization"] = "{authorization}"
 local n = 0
 request = function()
   n = n + 1
@@ -202,73 +207,14 @@ end
     script
 }
 
-fn operator(database_url: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_mailroom"))
-        .args(args)
-        .env("MAILROOM_DATABASE_URL", database_url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-/// Peak resident memory of a process, in MiB.
-fn peak_rss_mib(child: &Child) -> f64 {
-    let status =
-        std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
-
 /// (c) Mailroom itself, started as a process of its own (with its account, key, project and type).
 async fn mailroom(
     label: &'static str,
     database_url: &str,
     dir: &std::path::Path,
 ) -> (Child, Target) {
-    operator(database_url, &["migrate"]);
-    let client_id = operator(database_url, &["account", "create", "--name", "Bench"]);
-    let key = operator(database_url, &["key", "issue", "--client-id", &client_id]);
-    let project = operator(
-        database_url,
-        &[
-            "project",
-            "create",
-            "--client-id",
-            &client_id,
-            "--name",
-            "P",
-        ],
-    );
-    let type_id = operator(
-        database_url,
-        &[
-            "email-type",
-            "create",
-            "--project-id",
-            &project,
-            "--name",
-            "T",
-            "--subject",
-            "S",
-            "--html",
-            "<p>H</p>",
-            "--text",
-            "H",
-        ],
-    );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let setup = Setup::new(database_url);
+    let port = free_port();
     let server = Command::new(env!("CARGO_BIN_EXE_mailroom"))
         .arg("serve")
         .env("MAILROOM_DATABASE_URL", database_url)
@@ -288,29 +234,19 @@ async fn mailroom(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let auth = STANDARD.encode(format!("{client_id}:{key}"));
-    let script = send_script(dir, label, &auth, &project, &type_id);
+    let script = send_script(
+        dir,
+        label,
+        &setup.authorization(),
+        &setup.project,
+        &setup.type_id,
+    );
     let target = Target {
         label,
         url: format!("http://127.0.0.1:{port}"),
         script: script.to_str().unwrap().to_owned(),
     };
     (server, target)
-}
-
-async fn postgres_url() -> Option<String> {
-    use sqlx::Connection;
-    let admin = "postgres://postgres@127.0.0.1:5432/test";
-    let mut conn = sqlx::PgConnection::connect(admin).await.ok()?;
-    sqlx::query("DROP DATABASE IF EXISTS mailroom_bench WITH (FORCE)")
-        .execute(&mut conn)
-        .await
-        .ok()?;
-    sqlx::query("CREATE DATABASE mailroom_bench")
-        .execute(&mut conn)
-        .await
-        .ok()?;
-    Some("postgres://postgres@127.0.0.1:5432/mailroom_bench".into())
 }
 
 #[tokio::main]
@@ -340,7 +276,7 @@ async fn main() {
         Target {
             label: "(b') group-commit, sends",
             url: group,
-            script: send_script(&dir, "baseline", "bench:key", "1", "1")
+            script: send_script(&dir, "baseline", "Basic YmVuY2g6a2V5", "1", "1")
                 .to_str()
                 .unwrap()
                 .to_owned(),
@@ -351,7 +287,7 @@ async fn main() {
     let (server, target) = mailroom("mailroom SQLite", &sqlite_url, &dir).await;
     servers.push(("SQLite", server));
     targets.push(target);
-    match postgres_url().await {
+    match fresh_postgres(POSTGRES_DB).await {
         Some(url) => {
             let (server, target) = mailroom("mailroom PostgreSQL", &url, &dir).await;
             servers.push(("PostgreSQL", server));
@@ -412,12 +348,13 @@ async fn main() {
     let rss: Vec<String> = servers
         .iter_mut()
         .map(|(name, server)| {
-            let rss = peak_rss_mib(server);
+            let rss = peak_rss_mib(server.id());
             let _ = server.kill();
             let _ = server.wait();
             format!("{name} {rss:.0} MiB")
         })
         .collect();
     println!("peak RSS of mailroom: {}", rss.join(", "));
+    drop_postgres(POSTGRES_DB).await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -34,13 +34,18 @@ use std::{
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-use base64::{Engine, engine::general_purpose::STANDARD};
 use sqlx::{
     PgPool, SqlitePool,
     postgres::PgPoolOptions,
     sqlite::{SqliteConnectOptions, SqlitePoolOptions},
 };
 
+#[path = "common.rs"]
+mod common;
+use common::{Setup, drop_postgres, free_port, fresh_postgres, peak_rss_mib};
+
+/// The PostgreSQL database of the runs on PostgreSQL, made anew for each run and dropped at the end.
+const POSTGRES_DB: &str = "mailroom_delivery_bench";
 const EMAILS: usize = 100_000;
 const POSTERS: usize = 64;
 const SOURCE_SESSIONS: u32 = 20;
@@ -98,24 +103,6 @@ fn running_as_root() -> bool {
         .find_map(|l| l.strip_prefix("Uid:"))
         .and_then(|ids| ids.split_whitespace().nth(1).map(|euid| euid == "0"))
         .unwrap_or(false)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Peak resident memory of a process, in MiB.
-fn peak_rss_mib(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
 /// CPU seconds (user + system) a process has used so far; `None` means this process.
@@ -256,20 +243,6 @@ fn smtp_source(bin: &Path, sink: &Sink) -> f64 {
         "(a) smtp-source -d -s {SOURCE_SESSIONS} -l {SOURCE_LENGTH}: {EMAILS} msgs in {secs:.2} s = {rate:>7.0} msgs/s (sink counted {got})"
     );
     rate
-}
-
-fn operator(database_url: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_mailroom"))
-        .args(args)
-        .env("MAILROOM_DATABASE_URL", database_url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 /// A read connection to Mailroom's database, to watch the queue from outside the server.
@@ -427,52 +400,6 @@ struct Figures {
     rss_mib: f64,
 }
 
-/// An account, key, project and email type made with the operator commands.
-struct Setup {
-    auth: String,
-    project: String,
-    type_id: String,
-}
-
-fn setup(database_url: &str) -> Setup {
-    operator(database_url, &["migrate"]);
-    let client_id = operator(database_url, &["account", "create", "--name", "Bench"]);
-    let key = operator(database_url, &["key", "issue", "--client-id", &client_id]);
-    let project = operator(
-        database_url,
-        &[
-            "project",
-            "create",
-            "--client-id",
-            &client_id,
-            "--name",
-            "P",
-        ],
-    );
-    let type_id = operator(
-        database_url,
-        &[
-            "email-type",
-            "create",
-            "--project-id",
-            &project,
-            "--name",
-            "T",
-            "--subject",
-            "Your code {{ code }}",
-            "--html",
-            "<p>Hello {{ name }}, your code is <b>{{ code }}</b>.</p>",
-            "--text",
-            "Hello {{ name }}, your code is {{ code }}.",
-        ],
-    );
-    Setup {
-        auth: format!("Basic {}", STANDARD.encode(format!("{client_id}:{key}"))),
-        project,
-        type_id,
-    }
-}
-
 /// `mailroom serve` on a free port with the relay at the sink; `workers` sets
 /// `MAILROOM_DELIVERY_WORKERS` (0: an API-only process), `None` keeps the default. Returns once it
 /// answers `/readyz`.
@@ -577,7 +504,7 @@ struct Drained {
 /// stopped), then a `mailroom serve` with its default workers starts on the queue and drains it to the
 /// sink. The rate counts from the moment the process is started to the last `sent` recorded.
 async fn mailroom_drain(label: &str, database_url: &str, dir: &Path, sink: &Sink) -> Drained {
-    let setup = setup(database_url);
+    let setup = Setup::new(database_url);
     let (api, port, api_log) = start_server(
         &format!("{label} api-only"),
         database_url,
@@ -589,7 +516,7 @@ async fn mailroom_drain(label: &str, database_url: &str, dir: &Path, sink: &Sink
     let started = Instant::now();
     let posted = post_all(
         format!("http://127.0.0.1:{port}/v1/emails"),
-        setup.auth,
+        setup.authorization(),
         setup.project,
         setup.type_id,
     )
@@ -681,11 +608,7 @@ async fn mailroom_drain(label: &str, database_url: &str, dir: &Path, sink: &Sink
 /// Mailroom posting and delivering at once: `EMAILS` emails posted through the API while the workers
 /// drain them to the sink.
 async fn mailroom(label: &str, database_url: &str, dir: &Path, sink: &Sink) -> Figures {
-    let Setup {
-        auth,
-        project,
-        type_id,
-    } = setup(database_url);
+    let setup = Setup::new(database_url);
     let (server, port, log_path) = start_server(label, database_url, dir, sink, None).await;
     let watcher = Watcher::open(database_url).await;
     let sink_before = sink.received.load(Ordering::Relaxed);
@@ -694,9 +617,9 @@ async fn mailroom(label: &str, database_url: &str, dir: &Path, sink: &Sink) -> F
     let start_ms = epoch_ms();
     let mut posters = tokio::spawn(post_all(
         format!("http://127.0.0.1:{port}/v1/emails"),
-        auth,
-        project,
-        type_id,
+        setup.authorization(),
+        setup.project,
+        setup.type_id,
     ));
     // (what was posted, the counts and CPU when the last POST was answered)
     let mut post_phase: Option<(Posted, Counts, Cpu)> = None;
@@ -810,32 +733,6 @@ async fn mailroom(label: &str, database_url: &str, dir: &Path, sink: &Sink) -> F
     }
 }
 
-async fn postgres_url() -> Option<String> {
-    use sqlx::Connection;
-    let admin = "postgres://postgres@127.0.0.1:5432/test";
-    let mut conn = sqlx::PgConnection::connect(admin).await.ok()?;
-    sqlx::query("DROP DATABASE IF EXISTS mailroom_delivery_bench WITH (FORCE)")
-        .execute(&mut conn)
-        .await
-        .ok()?;
-    sqlx::query("CREATE DATABASE mailroom_delivery_bench")
-        .execute(&mut conn)
-        .await
-        .ok()?;
-    Some("postgres://postgres@127.0.0.1:5432/mailroom_delivery_bench".into())
-}
-
-async fn drop_postgres() {
-    use sqlx::Connection;
-    if let Ok(mut conn) =
-        sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/test").await
-    {
-        let _ = sqlx::query("DROP DATABASE IF EXISTS mailroom_delivery_bench WITH (FORCE)")
-            .execute(&mut conn)
-            .await;
-    }
-}
-
 /// The figures of one database.
 struct Results {
     label: &'static str,
@@ -923,11 +820,17 @@ async fn main() {
     match if sqlite_only {
         None
     } else {
-        both_runs("mailroom PostgreSQL", postgres_url, &dir, &sink).await
+        both_runs(
+            "mailroom PostgreSQL",
+            async || fresh_postgres(POSTGRES_DB).await,
+            &dir,
+            &sink,
+        )
+        .await
     } {
         Some(r) => {
             results.push(r);
-            drop_postgres().await;
+            drop_postgres(POSTGRES_DB).await;
         }
         None if sqlite_only => {}
         None => println!("PostgreSQL is not answering at 127.0.0.1:5432: skipped"),
