@@ -26,7 +26,10 @@ use tokio::sync::{mpsc, oneshot};
 
 #[path = "common.rs"]
 mod common;
-use common::{Setup, drop_postgres, free_port, fresh_postgres, peak_rss_mib};
+#[path = "../operator.rs"]
+mod operator;
+use common::{drop_postgres, fresh_postgres, peak_rss_mib};
+use operator::{OperatorTenant, PLAIN_TEMPLATES, free_port};
 
 /// The PostgreSQL database of the PostgreSQL run, dropped at the end.
 const POSTGRES_DB: &str = "mailroom_bench";
@@ -184,8 +187,8 @@ fn send_script(
     dir: &std::path::Path,
     label: &str,
     authorization: &str,
-    project: &str,
-    type_id: &str,
+    project: i64,
+    type_id: i64,
 ) -> std::path::PathBuf {
     let script = dir.join(format!("send-{label}.lua").replace(' ', "_"));
     std::fs::write(
@@ -213,7 +216,7 @@ async fn mailroom(
     database_url: &str,
     dir: &std::path::Path,
 ) -> (Child, Target) {
-    let setup = Setup::new(database_url);
+    let setup = OperatorTenant::create(database_url, PLAIN_TEMPLATES);
     let port = free_port();
     let server = Command::new(env!("CARGO_BIN_EXE_mailroom"))
         .arg("serve")
@@ -238,8 +241,8 @@ async fn mailroom(
         dir,
         label,
         &setup.authorization(),
-        &setup.project,
-        &setup.type_id,
+        setup.project_id,
+        setup.type_id,
     );
     let target = Target {
         label,
@@ -276,7 +279,7 @@ async fn main() {
         Target {
             label: "(b') group-commit, sends",
             url: group,
-            script: send_script(&dir, "baseline", "Basic YmVuY2g6a2V5", "1", "1")
+            script: send_script(&dir, "baseline", "Basic YmVuY2g6a2V5", 1, 1)
                 .to_str()
                 .unwrap()
                 .to_owned(),

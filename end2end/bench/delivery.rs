@@ -42,8 +42,17 @@ use sqlx::{
 
 #[path = "common.rs"]
 mod common;
-use common::{Setup, drop_postgres, free_port, fresh_postgres, peak_rss_mib};
+#[path = "../operator.rs"]
+mod operator;
+use common::{drop_postgres, fresh_postgres, peak_rss_mib};
+use operator::{OperatorTenant, free_port};
 
+/// The email type's subject, HTML and text: each email is rendered with the user's name and its code.
+const TEMPLATES: [&str; 3] = [
+    "Your code {{ code }}",
+    "<p>Hello {{ name }}, your code is <b>{{ code }}</b>.</p>",
+    "Hello {{ name }}, your code is {{ code }}.",
+];
 /// The PostgreSQL database of the runs on PostgreSQL, made anew for each run and dropped at the end.
 const POSTGRES_DB: &str = "mailroom_delivery_bench";
 const EMAILS: usize = 100_000;
@@ -336,13 +345,12 @@ struct Posted {
 }
 
 /// Posts `EMAILS` emails from `POSTERS` concurrent clients, as fast as the server answers.
-async fn post_all(url: String, auth: String, project: String, type_id: String) -> Posted {
+async fn post_all(url: String, auth: String, project: i64, type_id: i64) -> Posted {
     let client = reqwest::Client::new();
     let next = Arc::new(AtomicUsize::new(0));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..POSTERS {
         let (client, next, url, auth) = (client.clone(), next.clone(), url.clone(), auth.clone());
-        let (project, type_id) = (project.clone(), type_id.clone());
         tasks.spawn(async move {
             let mut posted = Posted::default();
             loop {
@@ -504,7 +512,7 @@ struct Drained {
 /// stopped), then a `mailroom serve` with its default workers starts on the queue and drains it to the
 /// sink. The rate counts from the moment the process is started to the last `sent` recorded.
 async fn mailroom_drain(label: &str, database_url: &str, dir: &Path, sink: &Sink) -> Drained {
-    let setup = Setup::new(database_url);
+    let setup = OperatorTenant::create(database_url, TEMPLATES);
     let (api, port, api_log) = start_server(
         &format!("{label} api-only"),
         database_url,
@@ -517,7 +525,7 @@ async fn mailroom_drain(label: &str, database_url: &str, dir: &Path, sink: &Sink
     let posted = post_all(
         format!("http://127.0.0.1:{port}/v1/emails"),
         setup.authorization(),
-        setup.project,
+        setup.project_id,
         setup.type_id,
     )
     .await;
@@ -608,7 +616,7 @@ async fn mailroom_drain(label: &str, database_url: &str, dir: &Path, sink: &Sink
 /// Mailroom posting and delivering at once: `EMAILS` emails posted through the API while the workers
 /// drain them to the sink.
 async fn mailroom(label: &str, database_url: &str, dir: &Path, sink: &Sink) -> Figures {
-    let setup = Setup::new(database_url);
+    let setup = OperatorTenant::create(database_url, TEMPLATES);
     let (server, port, log_path) = start_server(label, database_url, dir, sink, None).await;
     let watcher = Watcher::open(database_url).await;
     let sink_before = sink.received.load(Ordering::Relaxed);
@@ -618,7 +626,7 @@ async fn mailroom(label: &str, database_url: &str, dir: &Path, sink: &Sink) -> F
     let mut posters = tokio::spawn(post_all(
         format!("http://127.0.0.1:{port}/v1/emails"),
         setup.authorization(),
-        setup.project,
+        setup.project_id,
         setup.type_id,
     ));
     // (what was posted, the counts and CPU when the last POST was answered)

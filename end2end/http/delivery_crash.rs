@@ -3,15 +3,15 @@
 //! of it — twice, and then the email's history says that its attempt was interrupted.
 use std::time::Duration;
 
-use base64::{Engine, engine::general_purpose::STANDARD};
 use mailroom::db::Db;
 use serde_json::json;
 
 use crate::{
     both_databases,
     delivery::expire_leases,
-    durability::{OperatorTenant, free_port, operator_tenant, start_with},
+    durability::start_with,
     harness::{Backend, TestDatabase},
+    operator::{OperatorTenant, PLAIN_TEMPLATES, free_port},
     smtp_peer::SmtpPeer,
 };
 
@@ -29,19 +29,15 @@ async fn count(db: &Db, sql: &str) -> i64 {
 
 async fn a_killed_delivery_resumes_without_silent_duplicates(backend: Backend) {
     let db = TestDatabase::new(backend).await;
-    let OperatorTenant {
-        client_id,
-        key,
-        project_id,
-        type_id,
-    } = operator_tenant(&db);
+    let tenant = OperatorTenant::create(&db.url, PLAIN_TEMPLATES);
+    let (project_id, type_id) = (tenant.project_id, tenant.type_id);
     // A relay that takes 150 ms to accept each message keeps batches in flight long enough to be cut.
     let peer = SmtpPeer::slow(Duration::from_millis(150)).await;
     let settings = [("MAILROOM_SMTP_URL", peer.url.as_str())];
     let port = free_port();
     let mut server = start_with(&db, port, &settings).await;
 
-    let auth = format!("Basic {}", STANDARD.encode(format!("{client_id}:{key}")));
+    let auth = tenant.authorization();
     let http = reqwest::Client::new();
     let mut ids = Vec::new();
     for i in 0..EMAILS {

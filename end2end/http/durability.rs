@@ -10,13 +10,13 @@ use std::{
     time::Duration,
 };
 
-use base64::{Engine, engine::general_purpose::STANDARD};
 use mailroom::db::Db;
 use serde_json::{Value, json};
 
 use crate::{
     both_databases,
     harness::{Backend, TestDatabase},
+    operator::{OperatorTenant, PLAIN_TEMPLATES, free_port},
 };
 
 both_databases!(answered_emails_survive_a_killed_process);
@@ -24,29 +24,6 @@ both_databases!(answered_emails_survive_a_killed_process);
 const CLIENTS: usize = 32;
 const TOTAL: usize = 3000;
 const KILL_AFTER: usize = 1200;
-
-pub fn operator(db: &TestDatabase, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_mailroom"))
-        .args(args)
-        .env("MAILROOM_DATABASE_URL", &db.url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 async fn start(db: &TestDatabase, port: u16) -> Child {
     start_with(db, port, &[]).await
@@ -78,71 +55,14 @@ pub async fn start_with(db: &TestDatabase, port: u16, settings: &[(&str, &str)])
     panic!("the server did not start");
 }
 
-/// An account with a key, a project and an email type, made with the operator commands.
-pub struct OperatorTenant {
-    pub client_id: String,
-    pub key: String,
-    pub project_id: i64,
-    pub type_id: i64,
-}
-
-pub fn operator_tenant(db: &TestDatabase) -> OperatorTenant {
-    operator(db, &["migrate"]);
-    let client_id = operator(db, &["account", "create", "--name", "Tenant"]);
-    let key = operator(db, &["key", "issue", "--client-id", &client_id]);
-    let project_id: i64 = operator(
-        db,
-        &[
-            "project",
-            "create",
-            "--client-id",
-            &client_id,
-            "--name",
-            "P",
-        ],
-    )
-    .parse()
-    .unwrap();
-    let type_id: i64 = operator(
-        db,
-        &[
-            "email-type",
-            "create",
-            "--project-id",
-            &project_id.to_string(),
-            "--name",
-            "T",
-            "--subject",
-            "S",
-            "--html",
-            "<p>H</p>",
-            "--text",
-            "H",
-        ],
-    )
-    .parse()
-    .unwrap();
-
-    OperatorTenant {
-        client_id,
-        key,
-        project_id,
-        type_id,
-    }
-}
-
 async fn answered_emails_survive_a_killed_process(backend: Backend) {
     let db = TestDatabase::new(backend).await;
-    let OperatorTenant {
-        client_id,
-        key,
-        project_id,
-        type_id,
-    } = operator_tenant(&db);
+    let tenant = OperatorTenant::create(&db.url, PLAIN_TEMPLATES);
+    let (project_id, type_id) = (tenant.project_id, tenant.type_id);
 
     let port = free_port();
     let mut server = start(&db, port).await;
-    let auth = format!("Basic {}", STANDARD.encode(format!("{client_id}:{key}")));
+    let auth = tenant.authorization();
     let answered = Arc::new(Mutex::new(Vec::<String>::new()));
     let next = Arc::new(AtomicUsize::new(0));
     let http = reqwest::Client::new();

@@ -2,6 +2,8 @@
 //! once on PostgreSQL (see `both_databases!`).
 
 mod harness;
+#[path = "../operator.rs"]
+mod operator;
 mod smtp_peer;
 
 mod accounts;
