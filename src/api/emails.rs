@@ -228,6 +228,6 @@ pub async fn get(
         .email_of_account(client.account_id, &message_id)
         .await?
         .ok_or_else(Problem::not_found)?;
-    let events = state.db.email_events(email.id).await?;
+    let events = state.db.email_events(&email).await?;
     Ok(data(email_json(&email, &events)))
 }

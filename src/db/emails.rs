@@ -86,15 +86,12 @@ const PG_SELECT_USERS: &str = "SELECT COALESCE(json_agg(json_build_array(u.id, u
           WHERE project_id = (j ->> 0)::bigint AND email = j ->> 1 LIMIT 1) AS u";
 
 /// `$1`: `[[message_id, project_id, user_id, type_id, category, data, meta, status], …]`, `$2`: now.
-/// Inserts the emails and their first events.
-const PG_INSERT_EMAILS: &str = "WITH inserted AS (
-          INSERT INTO emails (message_id, project_id, user_id, type_id, category, data, meta,
-            status, next_attempt_at, created_at, updated_at)
-          SELECT j ->> 0, (j ->> 1)::bigint, (j ->> 2)::bigint, (j ->> 3)::bigint, j ->> 4, j ->> 5,
-            j ->> 6, j ->> 7, $2, $2, $2
-          FROM jsonb_array_elements($1::jsonb) AS j
-          RETURNING id, status)
-        INSERT INTO email_events (email_id, status, at) SELECT id, status, $2 FROM inserted";
+/// Inserts the emails; the status each is stored with is also its first event (`first_status`).
+const PG_INSERT_EMAILS: &str = "INSERT INTO emails (message_id, project_id, user_id, type_id,
+          category, data, meta, status, first_status, next_attempt_at, created_at, updated_at)
+        SELECT j ->> 0, (j ->> 1)::bigint, (j ->> 2)::bigint, (j ->> 3)::bigint, j ->> 4, j ->> 5,
+          j ->> 6, j ->> 7, j ->> 7, $2, $2, $2
+        FROM jsonb_array_elements($1::jsonb) AS j";
 
 fn to_json<T: serde::Serialize>(rows: &T) -> sqlx::Result<String> {
     serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))
@@ -154,6 +151,8 @@ pub struct EmailRow {
     pub data: String,
     pub meta: String,
     pub status: String,
+    /// The status it was stored with (`queued` or `suppressed`): its first event, at `created_at`.
+    pub first_status: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -205,7 +204,8 @@ pub enum SendStore {
 
 impl SendStore {
     /// Stores a batch of emails in one transaction (a group commit): creates or updates their users,
-    /// stores each email with its first event and records the Idempotency-Keys. When this returns, every
+    /// stores each email with its first status (its first event) and records the Idempotency-Keys. When
+    /// this returns, every
     /// email of the batch is durable. The outcomes are in the order of `batch`. Emails of unsubscribed
     /// or suppressed users are recorded as `suppressed`.
     pub async fn enqueue_emails(
@@ -301,7 +301,7 @@ async fn pg_enqueue_emails(pool: &PgPool, batch: &[NewEmail]) -> sqlx::Result<Ve
         }
     }
 
-    // 3. The emails and their first events.
+    // 3. The emails (each with its first status).
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut email_rows = Vec::with_capacity(batch.len());
     for (email, live) in batch.iter().zip(&live) {
@@ -417,7 +417,7 @@ impl Db {
         with_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT e.id, e.message_id, e.project_id, e.user_id, u.email, e.type_id, e.category, e.data, e.meta,
-                   e.status, e.created_at, e.updated_at
+                   e.status, e.first_status, e.created_at, e.updated_at
                  FROM emails e JOIN projects p ON p.id = e.project_id JOIN users u ON u.id = e.user_id
                  WHERE e.message_id = $1 AND p.account_id = $2",
             )
@@ -428,16 +428,23 @@ impl Db {
         })
     }
 
-    /// The events of an email, oldest first.
-    pub async fn email_events(&self, email_id: i64) -> sqlx::Result<Vec<EventRow>> {
-        with_pool!(self, |pool| {
+    /// The events of an email, oldest first: the status it was stored with, kept in its row, then the
+    /// changes stored in `email_events`.
+    pub async fn email_events(&self, email: &EmailRow) -> sqlx::Result<Vec<EventRow>> {
+        let changes: Vec<EventRow> = with_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT status, detail, at FROM email_events WHERE email_id = $1 ORDER BY id",
             )
-            .bind(email_id)
+            .bind(email.id)
             .fetch_all(pool)
             .await
-        })
+        })?;
+        let first = EventRow {
+            status: email.first_status.clone(),
+            detail: None,
+            at: email.created_at,
+        };
+        Ok(std::iter::once(first).chain(changes).collect())
     }
 
     /// The message ids of all stored emails (for tests and audits of durability).

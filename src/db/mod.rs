@@ -150,4 +150,66 @@ mod tests {
     fn escapes_like_wildcards() {
         assert_eq!(contains_pattern("Ac_me 100%"), "%ac\\_me 100\\%%");
     }
+
+    /// Version 6 moves each email's first event into the email's row: a database of version 5 keeps its
+    /// emails' first statuses (queued or suppressed) and later events, and loses only the first rows.
+    #[tokio::test]
+    async fn version_6_keeps_first_events_in_the_email() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let all = sqlx::migrate!("migrations/sqlite");
+        let mut up_to_5 = sqlx::migrate!("migrations/sqlite");
+        up_to_5.migrations = all
+            .migrations
+            .iter()
+            .filter(|m| m.version <= 5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        up_to_5.run(&pool).await.unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO accounts (id, client_id, name, created_at) VALUES (1, 'cl', 'A', 0);
+             INSERT INTO projects (id, account_id, name, created_at) VALUES (1, 1, 'P', 0);
+             INSERT INTO email_types (id, project_id, name, category, subject, html_body, text_body,
+               created_at, updated_at) VALUES (1, 1, 'T', 'trigger', 'S', 'H', 'H', 0, 0);
+             INSERT INTO users (id, project_id, email, created_at, updated_at)
+               VALUES (1, 1, 'a@example.com', 0, 0);
+             INSERT INTO emails (id, message_id, project_id, user_id, type_id, category, data, meta,
+               status, created_at, updated_at) VALUES
+               (1, 'm1', 1, 1, 1, 'trigger', '{}', '{}', 'sent', 10, 30),
+               (2, 'm2', 1, 1, 1, 'trigger', '{}', '{}', 'suppressed', 20, 20),
+               (3, 'm3', 1, 1, 1, 'trigger', '{}', '{}', 'bounced', 25, 40);
+             INSERT INTO email_events (email_id, status, detail, at) VALUES
+               (1, 'queued', NULL, 10), (2, 'suppressed', NULL, 20), (3, 'suppressed', NULL, 25),
+               (1, 'sent', '250 ok', 30), (3, 'bounced', 'late report', 40);",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        all.run(&pool).await.unwrap();
+        let emails: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, status, first_status FROM emails ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            emails,
+            [
+                (1, "sent".into(), "queued".into()),
+                (2, "suppressed".into(), "suppressed".into()),
+                (3, "bounced".into(), "suppressed".into()),
+            ]
+        );
+        let events: Vec<(i64, String, Option<String>)> =
+            sqlx::query_as("SELECT email_id, status, detail FROM email_events ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            events,
+            [
+                (1, "sent".into(), Some("250 ok".into())),
+                (3, "bounced".into(), Some("late report".into())),
+            ]
+        );
+    }
 }

@@ -61,28 +61,22 @@ const SIZE_CLASSES: [usize; 5] = [4, 16, 64, 256, EMAILS_CHUNK];
 const EMAIL_COLUMNS: usize = 8;
 
 /// `?1` is now; then rows of (message_id, project_id, user_id, type_id, category, data, meta, status),
-/// parameters 2, 3, …; rows whose message id is NULL are padding. The emails' first events are written
-/// by `INSERT_FIRST_EVENTS` after them.
+/// parameters 2, 3, …; rows whose message id is NULL are padding. The status an email is stored with is
+/// also its first status, which stands for its first event (see migration 0006): no row of
+/// `email_events` is written per email.
 static INSERT_EMAILS: LazyLock<[String; 5]> = LazyLock::new(|| {
     let row = format!("({})", ["?"; EMAIL_COLUMNS].join(", "));
     SIZE_CLASSES.map(|size| {
         format!(
             "INSERT OR ROLLBACK INTO emails (message_id, project_id, user_id, type_id, category, data, meta,
-               status, next_attempt_at, created_at, updated_at)
+               status, first_status, next_attempt_at, created_at, updated_at)
              SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7,
-               v.column8, ?1, ?1, ?1
+               v.column8, v.column8, ?1, ?1, ?1
              FROM (VALUES {}) AS v WHERE v.column1 IS NOT NULL",
             vec![row.as_str(); size].join(", ")
         )
     })
 });
-
-/// The first event (the initial status) of the emails with ids `?1 < id <= ?2`: those just inserted by one
-/// `INSERT_EMAILS`, which takes consecutive ids (the writer holds the write lock, and ids count up from
-/// the largest ever given). One statement for the whole chunk: a trigger ran a sub-program per email,
-/// with its own bookkeeping of the events' AUTOINCREMENT counter each time.
-const INSERT_FIRST_EVENTS: &str = "INSERT OR ROLLBACK INTO email_events (email_id, status, at)
-    SELECT id, status, created_at FROM emails WHERE id > ?1 AND id <= ?2 ORDER BY id";
 
 /// An email row of `INSERT_EMAILS`.
 struct EmailRow<'a> {
@@ -136,9 +130,10 @@ const RESTART_WAL_FRAMES: i64 = 32_768;
 /// SQLite appends every committed page to the WAL and copies the pages back into the database file at a
 /// checkpoint. By default the connection that commits runs one whenever the WAL reaches 1,000 pages, as
 /// part of its commit. For the send writer that was a stall of every waiting send: a batch of sends
-/// appends about 1.2 WAL pages per email (at full load a batch holds about 9 sends, and each commit
-/// rewrites the tail pages of the emails and events tables, their five indexes, `sqlite_sequence` and
-/// page 1), so at full load the writer ran tens of checkpoints a second, each with two fsyncs, and p99 latency
+/// appends about a WAL page per email (at full load a batch holds about 9 sends, and each commit
+/// rewrites the tail pages of the emails table and its indexes — the index by user where the batch's
+/// users are —, `sqlite_sequence` and page 1), so at full load the writer ran tens of checkpoints a
+/// second, each with two fsyncs, and p99 latency
 /// went from about 5 ms to hundreds. Now the writer never checkpoints on its own; this thread does,
 /// every `CHECKPOINT_EVERY`, beside the writer (a passive checkpoint does not block it) and copies each
 /// page once however often it was rewritten in between.
@@ -242,10 +237,9 @@ impl SqliteSends {
         };
         let conn = open()?;
         // The writer's rows refer only to rows that exist: the project and email type were checked
-        // before the send was queued (neither is ever deleted), the user was found or created in the
-        // same transaction, and an email's first event refers to the email just inserted. So the
-        // writer skips SQLite's foreign-key lookups (four per email); every other connection, and
-        // PostgreSQL, still enforce them.
+        // before the send was queued (neither is ever deleted), and the user was found or created in
+        // the same transaction. So the writer skips SQLite's foreign-key lookups (three per email);
+        // every other connection, and PostgreSQL, still enforce them.
         conn.execute_batch("PRAGMA foreign_keys = OFF;")?;
         conn.set_prepared_statement_cache_capacity(16);
         let mut sends = SqliteSends {
@@ -267,7 +261,7 @@ impl SqliteSends {
     }
 
     /// Stores a batch of emails in one transaction, as `Db::enqueue_emails` does on PostgreSQL: creates or
-    /// updates their users, stores each email with its first event, records the Idempotency-Keys. When
+    /// updates their users, stores each email with its first status, records the Idempotency-Keys. When
     /// this returns, every email of the batch is durable. The outcomes are in the order of `batch`.
     pub fn enqueue_emails(&mut self, batch: &[NewEmail]) -> anyhow::Result<Vec<EnqueueOutcome>> {
         if let Some(restart_wal) = &self.restart_wal
@@ -380,7 +374,7 @@ fn write_batch(tx: &Connection, batch: &[NewEmail]) -> anyhow::Result<Vec<Enqueu
         }
     }
 
-    // 3. The emails and their first events.
+    // 3. The emails (each with its first status).
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut rows = Vec::with_capacity(batch.len());
     for (email, live) in batch.iter().zip(&live) {
@@ -437,15 +431,6 @@ fn write_batch(tx: &Connection, batch: &[NewEmail]) -> anyhow::Result<Vec<Enqueu
             "{inserted} of {} emails inserted",
             chunk.len()
         );
-        let last = tx.last_insert_rowid();
-        let events = tx
-            .prepare_cached(INSERT_FIRST_EVENTS)?
-            .execute(params![last - chunk.len() as i64, last])?;
-        anyhow::ensure!(
-            events == chunk.len(),
-            "{events} first events for {} emails",
-            chunk.len()
-        );
     }
 
     // 4. Idempotency records of the sends that created their user say so (for the replay).
@@ -485,7 +470,8 @@ mod tests {
 
     /// The writer never checkpoints by itself (the WAL grows past SQLite's default of 1,000 pages);
     /// after the checkpointer's pass over a long WAL, the writer's next batch starts the WAL over and
-    /// takes the checkpointer's request as done. Every email gets exactly one first event.
+    /// takes the checkpointer's request as done. Every email is stored once, with its first status
+    /// and no row of `email_events`.
     #[tokio::test]
     async fn the_wal_starts_over_when_the_checkpointer_asks() {
         let dir = std::env::temp_dir().join(format!("mailroom-wal-{}", random_token(8)));
@@ -524,17 +510,18 @@ mod tests {
         assert_ne!(salts(), first, "the WAL started over");
         assert!(!sends.restart_wal.as_ref().unwrap().load(Ordering::Relaxed));
         let n = n as i64;
-        let (emails, events, duplicates): (i64, i64, i64) = sends
+        let (emails, queued, message_ids, events): (i64, i64, i64, i64) = sends
             .conn
             .query_row(
-                "SELECT (SELECT count(*) FROM emails), (SELECT count(*) FROM email_events),
-                   (SELECT count(*) FROM (SELECT email_id FROM email_events GROUP BY email_id
-                     HAVING count(*) <> 1))",
+                "SELECT (SELECT count(*) FROM emails),
+                   (SELECT count(*) FROM emails WHERE status = 'queued' AND first_status = 'queued'),
+                   (SELECT count(DISTINCT message_id) FROM emails),
+                   (SELECT count(*) FROM email_events)",
                 [],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
             )
             .unwrap();
-        assert_eq!((emails, events, duplicates), (n, n, 0));
+        assert_eq!((emails, queued, message_ids, events), (n, n, n, 0));
         drop(sends);
         db.close().await;
         let _ = std::fs::remove_dir_all(&dir);

@@ -333,18 +333,12 @@ async fn replay(
         .email_of_account(account_id, &record.message_id)
         .await?
         .ok_or(AppError::Internal)?;
-    let first_status = db
-        .email_events(email.id)
-        .await?
-        .into_iter()
-        .next()
-        .map(|e| e.status);
     Ok(SendOutcome {
         message_id: email.message_id,
         user_id: email.user_id,
         user_created: record.user_created,
         email: email.email,
-        status: first_status.unwrap_or(email.status),
+        status: email.first_status,
     })
 }
 
