@@ -280,6 +280,13 @@ async fn bad_bodies_get_problem_answers(backend: Backend) {
         )
         .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body:?}: {problem}");
+        let detail = problem["detail"].as_str().unwrap();
+        let expected = if ["[]", "\"text\"", "null"].contains(&body) {
+            "The body must be a JSON object."
+        } else {
+            "The body is not valid JSON"
+        };
+        assert!(detail.starts_with(expected), "{body:?}: {detail}");
     }
     let huge = format!("{{\"data\": \"{}\"}}", "x".repeat(300 * 1024));
     let (status, _) = read(

@@ -4,17 +4,18 @@ use axum::{
     extract::{Path, State},
     http::HeaderMap,
 };
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::{
     ApiClient, Problem,
-    body::JsonObject,
+    body::{JsonBytes, not_an_object},
     openapi::{self, DataDoc, ProblemDoc, SendEmailDoc},
     present::{Data, data, email_json},
+    send_body::{Nested, Scalar, SendBody},
 };
 use crate::{
-    domain::{FieldErrors, UserParams, check_email},
+    domain::{Field, FieldErrors, Fields, UserParams, check_email},
     services::emails::{self, Idempotency, SendOutcome, SendRequest},
     state::AppState,
 };
@@ -43,9 +44,15 @@ pub async fn send(
     State(state): State<AppState>,
     client: ApiClient,
     headers: HeaderMap,
-    JsonObject(body): JsonObject,
+    JsonBytes(bytes): JsonBytes,
 ) -> Result<Json<Data<SendOutcome>>, Problem> {
-    let idempotency = idempotency(&headers, &body)?;
+    let body =
+        SendBody::parse(&bytes).map_err(|e| match serde_json::from_slice::<Value>(&bytes) {
+            // Read as a `Value`, the body is an object: say what the direct reading found.
+            Ok(Value::Object(_)) => Problem::malformed(format!("The body is not valid JSON: {e}.")),
+            _ => not_an_object(&bytes),
+        })?;
+    let idempotency = idempotency(&headers, &bytes)?;
     let request = parse_send(&state, client, &body).await?;
     let outcome = emails::send(
         &state.db,
@@ -58,11 +65,9 @@ pub async fn send(
     Ok(data(outcome))
 }
 
-/// The `Idempotency-Key` header (at most 255 visible characters) with the hash of the body.
-fn idempotency(
-    headers: &HeaderMap,
-    body: &Map<String, Value>,
-) -> Result<Option<Idempotency>, Problem> {
+/// The `Idempotency-Key` header (at most 255 visible characters) with the hash of the body (of its JSON
+/// as `serde_json` writes it back, so that spacing and the order of fields do not count).
+fn idempotency(headers: &HeaderMap, body: &[u8]) -> Result<Option<Idempotency>, Problem> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -77,33 +82,35 @@ fn idempotency(
             "must be 1 to 255 visible ASCII characters",
         )
     })?;
-    let request_hash = hex::encode(Sha256::digest(Value::Object(body.clone()).to_string()));
+    let canonical = serde_json::from_slice::<Value>(body)
+        .map_err(|e| Problem::malformed(format!("The body is not valid JSON: {e}.")))?
+        .to_string();
     Ok(Some(Idempotency {
         key: key.to_owned(),
-        request_hash,
+        request_hash: hex::encode(Sha256::digest(canonical)),
     }))
 }
 
-fn positive_id(body: &Map<String, Value>, field: &str, errors: &mut FieldErrors) -> Option<i64> {
-    match body.get(field) {
-        None | Some(Value::Null) => {
+fn positive_id(value: &Scalar, field: &str, errors: &mut FieldErrors) -> Option<i64> {
+    match value.field() {
+        Field::Absent => {
             errors.insert(field.into(), "is required".into());
             None
         }
-        Some(Value::Number(n)) if n.as_i64().is_some_and(|i| i > 0) => n.as_i64(),
-        Some(_) => {
+        Field::Int(i) if i > 0 => Some(i),
+        _ => {
             errors.insert(field.into(), "must be a positive integer".into());
             None
         }
     }
 }
 
-/// An optional object field, serialized (absent or null: `{}`).
-fn object_json(body: &Map<String, Value>, field: &str, errors: &mut FieldErrors) -> String {
-    match body.get(field) {
-        Some(value @ Value::Object(_)) => value.to_string(),
-        None | Some(Value::Null) => "{}".to_owned(),
-        Some(_) => {
+/// An optional object field as JSON text (absent or null: `{}`).
+fn object_json(value: &Nested<String>, field: &str, errors: &mut FieldErrors) -> String {
+    match value {
+        Nested::Object(json) => json.clone(),
+        Nested::Absent => "{}".to_owned(),
+        Nested::Other => {
             errors.insert(field.into(), "must be a JSON object".into());
             "{}".to_owned()
         }
@@ -114,55 +121,55 @@ fn object_json(body: &Map<String, Value>, field: &str, errors: &mut FieldErrors)
 async fn parse_send(
     state: &AppState,
     client: ApiClient,
-    body: &Map<String, Value>,
+    body: &SendBody<'_>,
 ) -> Result<SendRequest, Problem> {
     let mut errors = FieldErrors::new();
-    let project_id = positive_id(body, "project_id", &mut errors);
-    let type_id = positive_id(body, "type_id", &mut errors);
-    let category = match body.get("category") {
-        Some(Value::String(c)) if c == "system" || c == "trigger" => Some(c.clone()),
-        None | Some(Value::Null) => {
+    let project_id = positive_id(&body.project_id, "project_id", &mut errors);
+    let type_id = positive_id(&body.type_id, "type_id", &mut errors);
+    let category = match body.category.field() {
+        Field::Str(c) if c == "system" || c == "trigger" => Some(c.to_owned()),
+        Field::Absent => {
             errors.insert("category".into(), "is required".into());
             None
         }
-        Some(_) => {
+        _ => {
             errors.insert("category".into(), "must be system or trigger".into());
             None
         }
     };
-    let (email, params) = match body.get("user") {
-        Some(Value::Object(user)) => {
+    let (email, params) = match &body.user {
+        Nested::Object(user) => {
             let params = UserParams::parse(user, "user.", &mut errors);
-            let email = match user.get("email") {
-                Some(Value::String(e)) => {
+            let email = match user.field("email") {
+                Field::Str(e) => {
                     let checked = check_email(e);
                     if !checked.valid {
                         errors.insert("user.email".into(), "is not a valid email address".into());
                     }
                     Some(checked.email)
                 }
-                None | Some(Value::Null) => {
+                Field::Absent => {
                     errors.insert("user.email".into(), "is required".into());
                     None
                 }
-                Some(_) => {
+                _ => {
                     errors.insert("user.email".into(), "must be a string".into());
                     None
                 }
             };
             (email, params)
         }
-        None | Some(Value::Null) => {
+        Nested::Absent => {
             errors.insert("user".into(), "is required".into());
             (None, UserParams::default())
         }
-        Some(_) => {
+        Nested::Other => {
             errors.insert("user".into(), "must be a JSON object".into());
             (None, UserParams::default())
         }
     };
-    let data = object_json(body, "data", &mut errors);
-    let meta = object_json(body, "meta", &mut errors);
+    let data = object_json(&body.data, "data", &mut errors);
+    let meta = object_json(&body.meta, "meta", &mut errors);
     if meta.len() > MAX_META_BYTES {
         errors.insert("meta".into(), "must be at most 8 KiB".into());
     }

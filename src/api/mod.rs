@@ -9,6 +9,7 @@ pub mod openapi;
 mod present;
 mod problem;
 pub mod reference;
+mod send_body;
 mod users;
 
 pub use auth::ApiClient;

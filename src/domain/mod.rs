@@ -37,7 +37,7 @@ mod codes;
 #[cfg(feature = "ssr")]
 mod user_params;
 #[cfg(feature = "ssr")]
-pub use user_params::{FieldErrors, PLATFORM_IDS, UserParams};
+pub use user_params::{Field, FieldErrors, Fields, PLATFORM_IDS, UserParams};
 #[cfg(feature = "ssr")]
 mod email_check;
 #[cfg(feature = "ssr")]

@@ -29,13 +29,38 @@ pub type FieldErrors = BTreeMap<String, String>;
 pub const PLATFORM_IDS: [i64; 5] = [0, 1, 3, 4, 5];
 const MAX_TEXT: usize = 255;
 
+/// A field of a JSON object, as the validation reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field<'a> {
+    /// Not given, or `null`.
+    Absent,
+    Str(&'a str),
+    /// A number that is an integer within i64.
+    Int(i64),
+    /// Anything else: another number, a boolean, an array or an object.
+    Other,
+}
+
+/// A JSON object whose fields are validated one by one: a parsed `serde_json` object, or an object read
+/// straight from a request's text (see `api::send_body`).
+pub trait Fields {
+    fn field(&self, name: &str) -> Field<'_>;
+}
+
+impl Fields for Map<String, Value> {
+    fn field(&self, name: &str) -> Field<'_> {
+        match self.get(name) {
+            None | Some(Value::Null) => Field::Absent,
+            Some(Value::String(s)) => Field::Str(s),
+            Some(Value::Number(n)) => n.as_i64().map_or(Field::Other, Field::Int),
+            Some(_) => Field::Other,
+        }
+    }
+}
+
 impl UserParams {
     /// Reads the known fields of `object`; `prefix` is the JSON path of the object (`"user."` or `""`).
-    pub fn parse(
-        object: &Map<String, Value>,
-        prefix: &str,
-        errors: &mut FieldErrors,
-    ) -> UserParams {
+    pub fn parse(object: &dyn Fields, prefix: &str, errors: &mut FieldErrors) -> UserParams {
         let mut reader = Reader {
             object,
             prefix,
@@ -140,7 +165,7 @@ fn is_http_url(text: &str) -> bool {
 }
 
 struct Reader<'a> {
-    object: &'a Map<String, Value>,
+    object: &'a dyn Fields,
     prefix: &'a str,
     errors: &'a mut FieldErrors,
 }
@@ -167,18 +192,18 @@ impl Reader<'_> {
     }
 
     fn text(&mut self, field: &str, max_chars: usize) -> Option<String> {
-        match self.object.get(field) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.chars().any(|c| c.is_control()) => {
+        match self.object.field(field) {
+            Field::Absent => None,
+            Field::Str(s) if s.chars().any(|c| c.is_control()) => {
                 self.fail(field, "must not contain control characters");
                 None
             }
-            Some(Value::String(s)) if s.chars().count() > max_chars => {
+            Field::Str(s) if s.chars().count() > max_chars => {
                 self.fail(field, &format!("must be at most {max_chars} characters"));
                 None
             }
-            Some(Value::String(s)) => Some(s.trim().to_owned()),
-            Some(_) => {
+            Field::Str(s) => Some(s.trim().to_owned()),
+            Field::Int(_) | Field::Other => {
                 self.fail(field, "must be a string");
                 None
             }
@@ -186,16 +211,10 @@ impl Reader<'_> {
     }
 
     fn integer(&mut self, field: &str) -> Option<i64> {
-        match self.object.get(field) {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => match n.as_i64() {
-                Some(i) => Some(i),
-                None => {
-                    self.fail(field, "must be an integer");
-                    None
-                }
-            },
-            Some(_) => {
+        match self.object.field(field) {
+            Field::Absent => None,
+            Field::Int(i) => Some(i),
+            Field::Str(_) | Field::Other => {
                 self.fail(field, "must be an integer");
                 None
             }
