@@ -20,15 +20,14 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
         let JsonBytes(bytes) = JsonBytes::from_request(req, state).await?;
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(map)) => Ok(JsonObject(map)),
-            _ => Err(not_an_object(&bytes)),
-        }
+        serde_json::from_slice(&bytes)
+            .map(JsonObject)
+            .map_err(|e| not_an_object(&e))
     }
 }
 
 /// A request body of at most `MAX_BODY_BYTES`, to be read as JSON by the handler (which may borrow
-/// its strings). A body that is not a JSON object gets the problem of `not_an_object`.
+/// its strings). A body that does not read as a JSON object gets the problem of `not_an_object`.
 pub struct JsonBytes(pub Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for JsonBytes {
@@ -48,10 +47,46 @@ impl<S: Send + Sync> FromRequest<S> for JsonBytes {
     }
 }
 
-/// The answer to a body that is not a JSON object: malformed JSON, or JSON of another kind.
-pub fn not_an_object(bytes: &[u8]) -> Problem {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(_) => Problem::malformed("The body must be a JSON object."),
-        Err(e) => Problem::malformed(format!("The body is not valid JSON: {e}.")),
+/// The answer to a body that did not read as a JSON object, from the error of reading it: JSON of
+/// another kind (a type error: the readers of bodies take any value in an object's fields), or
+/// malformed JSON.
+pub fn not_an_object(error: &serde_json::Error) -> Problem {
+    if error.is_data() {
+        Problem::malformed("The body must be a JSON object.")
+    } else {
+        Problem::malformed(format!("The body is not valid JSON: {error}."))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Other JSON than an object, and malformed JSON, get their own messages, whichever reader failed.
+    #[test]
+    fn tells_other_json_from_malformed_json() {
+        let detail = |text: &str| {
+            let map_error = serde_json::from_str::<Map<String, Value>>(text).unwrap_err();
+            let send_error = crate::api::send_body::SendBody::parse(text.as_bytes()).unwrap_err();
+            let (a, b) = (not_an_object(&map_error), not_an_object(&send_error));
+            assert_eq!(a.detail, b.detail, "{text}");
+            a.detail
+        };
+        for text in ["[]", "[1,2]", "\"text\"", "null", "7", "true"] {
+            assert_eq!(detail(text), "The body must be a JSON object.", "{text}");
+        }
+        for text in [
+            "",
+            "{",
+            "{\"a\":1}x",
+            "{\"project_id\":1e400}",
+            "\u{0}",
+            "{\"a\":\"\\ud800\"}",
+        ] {
+            assert!(
+                detail(text).starts_with("The body is not valid JSON: "),
+                "{text}"
+            );
+        }
     }
 }

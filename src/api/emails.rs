@@ -12,7 +12,7 @@ use super::{
     body::{JsonBytes, not_an_object},
     openapi::{self, DataDoc, ProblemDoc, SendEmailDoc},
     present::{Data, data, email_json},
-    send_body::{Nested, Scalar, SendBody},
+    send_body::{BodyValue, Scalar, SendBody},
 };
 use crate::{
     domain::{Field, FieldErrors, Fields, UserParams, check_email},
@@ -46,12 +46,7 @@ pub async fn send(
     headers: HeaderMap,
     JsonBytes(bytes): JsonBytes,
 ) -> Result<Json<Data<SendOutcome>>, Problem> {
-    let body =
-        SendBody::parse(&bytes).map_err(|e| match serde_json::from_slice::<Value>(&bytes) {
-            // Read as a `Value`, the body is an object: say what the direct reading found.
-            Ok(Value::Object(_)) => Problem::malformed(format!("The body is not valid JSON: {e}.")),
-            _ => not_an_object(&bytes),
-        })?;
+    let body = SendBody::parse(&bytes).map_err(|e| not_an_object(&e))?;
     let idempotency = idempotency(&headers, &bytes)?;
     let request = parse_send(&state, client, &body).await?;
     let outcome = emails::send(
@@ -106,11 +101,11 @@ fn positive_id(value: &Scalar, field: &str, errors: &mut FieldErrors) -> Option<
 }
 
 /// An optional object field as JSON text (absent or null: `{}`).
-fn object_json(value: &Nested<String>, field: &str, errors: &mut FieldErrors) -> String {
+fn object_json(value: &BodyValue<String>, field: &str, errors: &mut FieldErrors) -> String {
     match value {
-        Nested::Object(json) => json.clone(),
-        Nested::Absent => "{}".to_owned(),
-        Nested::Other => {
+        BodyValue::Object(json) => json.clone(),
+        BodyValue::Absent => "{}".to_owned(),
+        BodyValue::Str(_) | BodyValue::Int(_) | BodyValue::Other => {
             errors.insert(field.into(), "must be a JSON object".into());
             "{}".to_owned()
         }
@@ -138,7 +133,7 @@ async fn parse_send(
         }
     };
     let (email, params) = match &body.user {
-        Nested::Object(user) => {
+        BodyValue::Object(user) => {
             let params = UserParams::parse(user, "user.", &mut errors);
             let email = match user.field("email") {
                 Field::Str(e) => {
@@ -159,11 +154,11 @@ async fn parse_send(
             };
             (email, params)
         }
-        Nested::Absent => {
+        BodyValue::Absent => {
             errors.insert("user".into(), "is required".into());
             (None, UserParams::default())
         }
-        Nested::Other => {
+        BodyValue::Str(_) | BodyValue::Int(_) | BodyValue::Other => {
             errors.insert("user".into(), "must be a JSON object".into());
             (None, UserParams::default())
         }

@@ -4,43 +4,43 @@
 //! dropping it again. What is valid and every error message are the same as for a `Value` object (unknown
 //! fields are ignored, a repeated field's last value counts): the validation reads both through
 //! `domain::Fields`, and the tests below compare the two readings.
-use std::{borrow::Cow, fmt};
+use std::{borrow::Cow, fmt, marker::PhantomData};
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::domain::{Field, Fields};
 
-/// A field whose value is not an object: what `Field` says of it, with the string kept.
+/// A JSON value as the validation reads it: strings (borrowed from the text when they have no escapes),
+/// integers within i64 and null are kept, an object becomes an `O`, anything else is `Other`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub enum Scalar<'a> {
+pub enum BodyValue<'a, O> {
+    /// Not given, or `null`.
     #[default]
     Absent,
     Str(Cow<'a, str>),
     Int(i64),
+    Object(O),
+    /// Another number, a boolean or an array.
     Other,
 }
 
-impl Scalar<'_> {
+/// An object read through and not kept (every string in it is still checked, as a `Value` would be).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Skipped;
+
+/// A field that is not read as an object: an object is `Other` to it.
+pub type Scalar<'a> = BodyValue<'a, Skipped>;
+
+impl<O> BodyValue<'_, O> {
     pub fn field(&self) -> Field<'_> {
         match self {
-            Scalar::Absent => Field::Absent,
-            Scalar::Str(s) => Field::Str(s),
-            Scalar::Int(i) => Field::Int(*i),
-            Scalar::Other => Field::Other,
+            BodyValue::Absent => Field::Absent,
+            BodyValue::Str(s) => Field::Str(s),
+            BodyValue::Int(i) => Field::Int(*i),
+            BodyValue::Object(_) | BodyValue::Other => Field::Other,
         }
     }
-}
-
-/// A field that should hold an object.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub enum Nested<T> {
-    /// Not given, or `null`.
-    #[default]
-    Absent,
-    Object(T),
-    /// Not an object.
-    Other,
 }
 
 /// The fields of an object, in the order given (a repeated name: the last counts).
@@ -63,10 +63,10 @@ pub struct SendBody<'a> {
     pub project_id: Scalar<'a>,
     pub type_id: Scalar<'a>,
     pub category: Scalar<'a>,
-    pub user: Nested<Object<'a>>,
+    pub user: BodyValue<'a, Object<'a>>,
     /// The object as compact JSON text.
-    pub data: Nested<String>,
-    pub meta: Nested<String>,
+    pub data: BodyValue<'a, String>,
+    pub meta: BodyValue<'a, String>,
 }
 
 impl<'a> SendBody<'a> {
@@ -76,93 +76,35 @@ impl<'a> SendBody<'a> {
     }
 }
 
-/// A string, borrowed from the text when it has no escapes.
-struct Text<'a>(Cow<'a, str>);
+/// An object's key.
+struct Key<'a>(Cow<'a, str>);
 
-impl<'de> Deserialize<'de> for Text<'de> {
+impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = Text<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(v)))
-            }
+        match Scalar::deserialize(deserializer)? {
+            BodyValue::Str(key) => Ok(Key(key)),
+            _ => Err(de::Error::custom("an object's key must be a string")),
         }
-        deserializer.deserialize_str(TextVisitor)
     }
 }
 
-/// Any JSON value: strings, integers and null are kept; arrays and objects are read through and
-/// become `Other`, as do other numbers and booleans.
-struct ScalarVisitor;
-
-impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Scalar<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Scalar::Absent)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Scalar::Absent)
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Scalar::Other)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Scalar::Int(v))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(i64::try_from(v).map_or(Scalar::Other, Scalar::Int))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Scalar::Other)
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Scalar::Str(Cow::Borrowed(v)))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Scalar::Str(Cow::Owned(v.to_owned())))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Scalar::Str(Cow::Owned(v)))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Other)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Other)
-    }
-}
-
-impl<'de> Deserialize<'de> for Scalar<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ScalarVisitor)
-    }
-}
-
-/// What an object field's object becomes.
-trait FromObject<'de>: Sized {
+/// What an object becomes.
+pub trait FromObject<'de>: Sized {
     fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+}
+
+impl<'de> FromObject<'de> for Skipped {
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        while map.next_entry::<Key<'de>, Scalar<'de>>()?.is_some() {}
+        Ok(Skipped)
+    }
 }
 
 impl<'de> FromObject<'de> for Object<'de> {
     fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(8));
-        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
-            fields.push((key, map.next_value::<Scalar<'de>>()?));
+        while let Some((Key(key), value)) = map.next_entry::<Key<'de>, Scalar<'de>>()? {
+            fields.push((key, value));
         }
         Ok(Object(fields))
     }
@@ -176,44 +118,46 @@ impl<'de> FromObject<'de> for String {
     }
 }
 
-impl<'de, T: FromObject<'de>> Deserialize<'de> for Nested<T> {
+struct JsonVisitor<O>(PhantomData<O>);
+
+impl<'de, O: FromObject<'de>> Visitor<'de> for JsonVisitor<O> {
+    type Value = BodyValue<'de, O>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(BodyValue::Absent)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(BodyValue::Other)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(BodyValue::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(i64::try_from(v).map_or(BodyValue::Other, BodyValue::Int))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(BodyValue::Other)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(BodyValue::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(BodyValue::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<Scalar<'de>>()?.is_some() {}
+        Ok(BodyValue::Other)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        O::from_map(map).map(BodyValue::Object)
+    }
+}
+
+impl<'de, O: FromObject<'de>> Deserialize<'de> for BodyValue<'de, O> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NestedVisitor<T>(std::marker::PhantomData<T>);
-        impl<'de, T: FromObject<'de>> Visitor<'de> for NestedVisitor<T> {
-            type Value = Nested<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                T::from_map(map).map(Nested::Object)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Nested::Absent)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Nested::Absent)
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Nested::Other)
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Nested::Other)
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Nested::Other)
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Nested::Other)
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(Nested::Other)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Nested::Other)
-            }
-        }
-        deserializer.deserialize_any(NestedVisitor(std::marker::PhantomData))
+        deserializer.deserialize_any(JsonVisitor(PhantomData))
     }
 }
 
@@ -227,7 +171,7 @@ impl<'de> Deserialize<'de> for SendBody<'de> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut body = SendBody::default();
-                while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
                     match key.as_ref() {
                         "project_id" => body.project_id = map.next_value()?,
                         "type_id" => body.type_id = map.next_value()?,
@@ -235,9 +179,8 @@ impl<'de> Deserialize<'de> for SendBody<'de> {
                         "user" => body.user = map.next_value()?,
                         "data" => body.data = map.next_value()?,
                         "meta" => body.meta = map.next_value()?,
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
+                        // Read, so that it is checked as JSON, but not kept.
+                        _ => drop(map.next_value::<Scalar<'de>>()?),
                     }
                 }
                 Ok(body)
@@ -259,11 +202,11 @@ mod tests {
             .collect()
     }
 
-    fn nested_kind<T>(n: &Nested<T>) -> &'static str {
+    fn nested_kind<T>(n: &BodyValue<T>) -> &'static str {
         match n {
-            Nested::Absent => "absent",
-            Nested::Object(_) => "object",
-            Nested::Other => "other",
+            BodyValue::Absent => "absent",
+            BodyValue::Object(_) => "object",
+            BodyValue::Str(_) | BodyValue::Int(_) | BodyValue::Other => "other",
         }
     }
 
@@ -310,7 +253,7 @@ mod tests {
                 .collect();
             assert_eq!(fast_top, value_fields(&slow, &top), "{text}");
             assert_eq!(nested_kind(&fast.user), value_kind(&slow, "user"), "{text}");
-            if let (Nested::Object(user), Some(Value::Object(slow_user))) =
+            if let (BodyValue::Object(user), Some(Value::Object(slow_user))) =
                 (&fast.user, slow.get("user"))
             {
                 let fast_user: Vec<String> = user_fields
@@ -321,7 +264,7 @@ mod tests {
             }
             for (name, fast) in [("data", &fast.data), ("meta", &fast.meta)] {
                 assert_eq!(nested_kind(fast), value_kind(&slow, name), "{text}");
-                if let (Nested::Object(json), Some(value)) = (fast, slow.get(name)) {
+                if let (BodyValue::Object(json), Some(value)) = (fast, slow.get(name)) {
                     assert_eq!(json, &value.to_string(), "{text}");
                 }
             }
@@ -330,7 +273,20 @@ mod tests {
 
     #[test]
     fn only_an_object_is_a_body() {
-        for text in ["[]", "[7,3]", "\"x\"", "1", "null", "{", "{\"a\":1}x", ""] {
+        for text in [
+            "[]",
+            "[7,3]",
+            "\"x\"",
+            "1",
+            "null",
+            "{",
+            "{\"a\":1}x",
+            "",
+            // Strings that are not JSON, in fields that are read through and not kept.
+            "{\"unknown\":\"\\ud800\"}",
+            "{\"project_id\":[\"\\ud800\"]}",
+            "{\"user\":{\"name\":{\"\\ud800\":1}}}",
+        ] {
             assert!(SendBody::parse(text.as_bytes()).is_err(), "{text}");
         }
     }
@@ -342,7 +298,7 @@ mod tests {
             body.category,
             Scalar::Str(Cow::Borrowed("trigger"))
         ));
-        let Nested::Object(user) = body.user else {
+        let BodyValue::Object(user) = body.user else {
             panic!()
         };
         assert_eq!(user.field("name"), Field::Str("A\"B"));
