@@ -182,7 +182,10 @@ async fn writer(pool: SqlitePool, mut receiver: mpsc::Receiver<(Bytes, oneshot::
     }
 }
 
-/// A wrk script that posts a send per request, as a client would: a new body each time (20,000 users).
+/// A wrk script that posts a send per request, as a client would: a new body each time (20,000 users,
+/// then over again). The requests are formatted once, when wrk starts, and then only picked in turn:
+/// formatting each in Lua cost wrk, on the same cores as the server, about 2.5 µs a request more than
+/// a fixed body (17 against 14.5 µs of wrk's CPU a request, measured against Mailroom at c64).
 fn send_script(
     dir: &std::path::Path,
     label: &str,
@@ -197,11 +200,17 @@ fn send_script(
             r#"wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "{authorization}"
+local requests = {{}}
+init = function(args)
+  for i = 0, 19999 do
+    local body = string.format('{{"project_id":{project},"type_id":{type_id},"category":"trigger","user":{{"email":"user%d@example.com","name":"User %d","language_id":"en"}},"data":{{"code":"123456"}},"meta":{{"order":"A-%d"}}}}', i, i, i)
+    requests[i] = wrk.format(nil, "/v1/emails", nil, body)
+  end
+end
 local n = 0
 request = function()
-  n = n + 1
-  local body = string.format('{{"project_id":{project},"type_id":{type_id},"category":"trigger","user":{{"email":"user%d@example.com","name":"User %d","language_id":"en"}},"data":{{"code":"123456"}},"meta":{{"order":"A-%d"}}}}', n % 20000, n % 20000, n)
-  return wrk.format(nil, "/v1/emails", nil, body)
+  n = (n + 1) % 20000
+  return requests[n]
 end
 "#
         ),

@@ -224,13 +224,14 @@ impl SqliteSends {
             })?;
             conn.busy_timeout(Duration::from_secs(10))?;
             // Checkpoints are the checkpointer's (the default would run them inside the writer's commits).
-            // The page cache (16 MiB) has a price at each commit: while SQLite (3.46) rebalances a B-tree
-            // it gives a page the lock-byte page's number for a moment (262,145 with 4 KiB pages), so a
-            // commit after an index split scans the cache's whole hash table (pcache1TruncateUnsafe,
-            // 7–9 % of this thread's CPU under load, seen with perf probes). 1–4 MiB caches measured the
-            // same as 16 MiB, within this machine's noise.
+            // The page cache has a price at each commit that grows with it: while SQLite (3.46)
+            // rebalances a B-tree it gives a page the lock-byte page's number for a moment (262,145 with
+            // 4 KiB pages), so a commit after an index split scans the cache's whole hash table
+            // (pcache1TruncateUnsafe). With a database of a few hundred MB under load (perf, share of
+            // this thread's CPU): 16 MiB of cache, scan 12 % + page reads 2 %; 4 MiB, 4 % + 4 %;
+            // 2 MiB, 2 % + 7 %. So 4 MiB: a fixed cost per commit traded for a few more page reads.
             conn.execute_batch(
-                "PRAGMA synchronous = NORMAL; PRAGMA temp_store = memory; PRAGMA cache_size = -16384;
+                "PRAGMA synchronous = NORMAL; PRAGMA temp_store = memory; PRAGMA cache_size = -4096;
                  PRAGMA wal_autocheckpoint = 0;",
             )?;
             anyhow::Ok(conn)
