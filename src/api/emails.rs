@@ -78,7 +78,7 @@ fn idempotency(headers: &HeaderMap, body: &[u8]) -> Result<Option<Idempotency>, 
         )
     })?;
     let canonical = serde_json::from_slice::<Value>(body)
-        .map_err(|e| Problem::malformed(format!("The body is not valid JSON: {e}.")))?
+        .map_err(|e| not_an_object(&e))?
         .to_string();
     Ok(Some(Idempotency {
         key: key.to_owned(),

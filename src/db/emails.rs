@@ -205,9 +205,8 @@ pub enum SendStore {
 impl SendStore {
     /// Stores a batch of emails in one transaction (a group commit): creates or updates their users,
     /// stores each email with its first status (its first event) and records the Idempotency-Keys. When
-    /// this returns, every
-    /// email of the batch is durable. The outcomes are in the order of `batch`. Emails of unsubscribed
-    /// or suppressed users are recorded as `suppressed`.
+    /// this returns, every email of the batch is durable. The outcomes are in the order of `batch`.
+    /// Emails of unsubscribed or suppressed users are recorded as `suppressed`.
     pub async fn enqueue_emails(
         &mut self,
         batch: &[NewEmail],

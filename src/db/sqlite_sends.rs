@@ -133,10 +133,10 @@ const RESTART_WAL_FRAMES: i64 = 32_768;
 /// appends about a WAL page per email (at full load a batch holds about 9 sends, and each commit
 /// rewrites the tail pages of the emails table and its indexes — the index by user where the batch's
 /// users are —, `sqlite_sequence` and page 1), so at full load the writer ran tens of checkpoints a
-/// second, each with two fsyncs, and p99 latency
-/// went from about 5 ms to hundreds. Now the writer never checkpoints on its own; this thread does,
-/// every `CHECKPOINT_EVERY`, beside the writer (a passive checkpoint does not block it) and copies each
-/// page once however often it was rewritten in between.
+/// second, each with two fsyncs, and p99 latency went from about 5 ms to hundreds. Now the writer
+/// never checkpoints on its own; this thread does, every `CHECKPOINT_EVERY`, beside the writer (a
+/// passive checkpoint does not block it) and copies each page once however often it was rewritten in
+/// between.
 ///
 /// The WAL starts over only at a write transaction that finds all of it copied, which under a steady
 /// load seldom happens while the checkpointer runs beside the writer. So when the WAL has grown past
