@@ -433,6 +433,12 @@ async fn check_email_normalizes(backend: Backend) {
     let (status, problem) = t.post(&app, "/v1/email/check", &json!({"email": 5})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(problem["errors"]["email"], "must be a string");
+    // null is read as not given, as in every other body of the API.
+    for body in [json!({"email": null}), json!({})] {
+        let (status, problem) = t.post(&app, "/v1/email/check", &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(problem["errors"]["email"], "is required", "{body}");
+    }
 }
 
 async fn idempotency_key_replays_the_first_answer(backend: Backend) {

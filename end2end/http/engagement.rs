@@ -163,6 +163,23 @@ async fn bounces_and_complaints_suppress_until_lifted(backend: Backend) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(problem["errors"]["message_id"], "is required");
     assert_eq!(problem["errors"]["type"], "must be hard or soft");
+    let (status, problem) = t
+        .post(
+            &app,
+            "/v1/events/bounce",
+            &json!({"message_id": 7, "type": null, "detail": ["x"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        problem["errors"]["message_id"],
+        "must be a message id returned by the send"
+    );
+    assert_eq!(
+        problem["errors"]["detail"],
+        "must be text of at most 1000 characters"
+    );
+    assert!(problem["errors"].get("type").is_none(), "null type is hard");
     let (status, _) = other
         .post(&app, "/v1/events/bounce", &json!({"message_id": id}))
         .await;

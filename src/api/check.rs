@@ -1,6 +1,5 @@
 //! `POST /v1/email/check`: validate an address and bring it to the correct format.
 use axum::Json;
-use serde_json::Value;
 
 use super::{
     ApiClient, Problem,
@@ -8,7 +7,7 @@ use super::{
     openapi::{self, CheckEmailDoc, DataDoc, ProblemDoc},
     present::{Data, data},
 };
-use crate::domain::{EmailCheck, check_email as check};
+use crate::domain::{EmailCheck, Field, Fields, check_email as check};
 
 #[utoipa::path(
     post,
@@ -29,10 +28,12 @@ pub async fn check_email(
     _client: ApiClient,
     JsonObject(body): JsonObject,
 ) -> Result<Json<Data<EmailCheck>>, Problem> {
-    let email = match body.get("email") {
-        Some(Value::String(email)) => email,
-        Some(_) => return Err(Problem::invalid_field("email", "must be a string")),
-        None => return Err(Problem::invalid_field("email", "is required")),
+    let email = match body.field("email") {
+        Field::Str(email) => email,
+        Field::Absent => return Err(Problem::invalid_field("email", "is required")),
+        Field::Int(_) | Field::Other => {
+            return Err(Problem::invalid_field("email", "must be a string"));
+        }
     };
     Ok(data(check(email)))
 }

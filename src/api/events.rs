@@ -8,18 +8,20 @@ use super::{
     body::JsonObject,
     openapi::{self, BounceDoc, ComplaintDoc, DataDoc, ProblemDoc},
 };
-use crate::{domain::FieldErrors, services::engagement, state::AppState};
+use crate::{
+    domain::{Field, FieldErrors, Fields},
+    services::engagement,
+    state::AppState,
+};
 
 fn message_id(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<String> {
-    match body.get("message_id") {
-        Some(Value::String(id)) if !id.trim().is_empty() && id.len() <= 64 => {
-            Some(id.trim().to_owned())
-        }
-        None | Some(Value::Null) => {
+    match body.field("message_id") {
+        Field::Str(id) if !id.trim().is_empty() && id.len() <= 64 => Some(id.trim().to_owned()),
+        Field::Absent => {
             errors.insert("message_id".into(), "is required".into());
             None
         }
-        Some(_) => {
+        Field::Str(_) | Field::Int(_) | Field::Other => {
             errors.insert(
                 "message_id".into(),
                 "must be a message id returned by the send".into(),
@@ -30,10 +32,10 @@ fn message_id(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<Str
 }
 
 fn detail(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<String> {
-    match body.get("detail") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(d)) if d.chars().count() <= 1000 => Some(d.clone()),
-        Some(_) => {
+    match body.field("detail") {
+        Field::Absent => None,
+        Field::Str(d) if d.chars().count() <= 1000 => Some(d.to_owned()),
+        Field::Str(_) | Field::Int(_) | Field::Other => {
             errors.insert(
                 "detail".into(),
                 "must be text of at most 1000 characters".into(),
@@ -64,11 +66,10 @@ pub async fn bounce(
 ) -> Result<Json<Value>, Problem> {
     let mut errors = FieldErrors::new();
     let id = message_id(&body, &mut errors);
-    let hard = match body.get("type") {
-        None | Some(Value::Null) => true,
-        Some(Value::String(t)) if t == "hard" => true,
-        Some(Value::String(t)) if t == "soft" => false,
-        Some(_) => {
+    let hard = match body.field("type") {
+        Field::Absent | Field::Str("hard") => true,
+        Field::Str("soft") => false,
+        Field::Str(_) | Field::Int(_) | Field::Other => {
             errors.insert("type".into(), "must be hard or soft".into());
             true
         }
