@@ -195,6 +195,74 @@ pub(super) fn wanted_users<'a>(
     wanted
 }
 
+/// A live send of a batch as step 3 of storing the batch places it: with its user and first status.
+pub(super) struct PlacedEmail<'a> {
+    pub email: &'a NewEmail,
+    pub user_id: i64,
+    pub status: &'static str,
+}
+
+/// A batch's user as step 3 reads it: id, whether it can be mailed, and whether this batch created it.
+pub(super) struct BatchUser {
+    pub id: i64,
+    pub sendable: bool,
+    /// Created by this batch and not yet claimed by its first send.
+    pub created: bool,
+}
+
+/// Step 3 of storing a batch, on either database: every live send gets its user's id and its first
+/// status (`queued`, or `suppressed` for a user who cannot be mailed), and every send its outcome, in
+/// the order of `batch`. `users`: those step 2 found or created, by (project, email); only the first
+/// send to a new user says it created it. `None` if a live send's user is not among them.
+pub(super) fn place_emails<'a>(
+    batch: &'a [NewEmail],
+    live: &[bool],
+    users: &mut HashMap<(i64, &'a str), BatchUser>,
+) -> Option<(Vec<EnqueueOutcome>, Vec<PlacedEmail<'a>>)> {
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut placed = Vec::with_capacity(batch.len());
+    for (email, live) in batch.iter().zip(live) {
+        if !*live {
+            outcomes.push(EnqueueOutcome::KeyTaken);
+            continue;
+        }
+        let user = users.get_mut(&(email.project_id, email.email.as_str()))?;
+        let status = if user.sendable {
+            "queued"
+        } else {
+            "suppressed"
+        };
+        placed.push(PlacedEmail {
+            email,
+            user_id: user.id,
+            status,
+        });
+        outcomes.push(EnqueueOutcome::Stored(Enqueued {
+            user_id: user.id,
+            user_created: std::mem::take(&mut user.created),
+            status,
+        }));
+    }
+    Some((outcomes, placed))
+}
+
+/// Step 4 of storing a batch: the Idempotency-Keys of the sends that created their user, whose records
+/// say so (for the replay).
+pub(super) fn keys_of_created_users<'a>(
+    batch: &'a [NewEmail],
+    outcomes: &'a [EnqueueOutcome],
+) -> impl Iterator<Item = &'a IdempotencyKey> {
+    batch
+        .iter()
+        .zip(outcomes)
+        .filter_map(|(email, outcome)| match outcome {
+            EnqueueOutcome::Stored(Enqueued {
+                user_created: true, ..
+            }) => email.idempotency.as_ref(),
+            _ => None,
+        })
+}
+
 /// Where the send writer stores its batches of sends: on SQLite a connection of its own, used
 /// synchronously (on the writer's own thread); on PostgreSQL the pool.
 pub enum SendStore {
@@ -287,54 +355,47 @@ async fn pg_enqueue_emails(pool: &PgPool, batch: &[NewEmail]) -> sqlx::Result<Ve
         .iter()
         .map(|u| ((u.project_id, u.email.as_str()), u))
         .collect();
-    for ((project_id, email), params) in &wanted {
+    // In `wanted`'s order: the updates take their row locks in the same order in every transaction.
+    let mut users: HashMap<(i64, &str), BatchUser> = HashMap::with_capacity(wanted.len());
+    for (&(project_id, email), params) in &wanted {
         let user = stored
-            .get(&(*project_id, *email))
+            .get(&(project_id, email))
             .ok_or(sqlx::Error::RowNotFound)?;
-        if !created.contains(&(*project_id, (*email).to_owned()))
-            && params.would_change(&user.params())
-        {
+        let created = created.remove(&(project_id, email.to_owned()));
+        if !created && params.would_change(&user.params()) {
             bind_params!(sqlx::query(UPDATE_USER_SQL).bind(user.id).bind(now), params)
                 .execute(&mut *tx)
                 .await?;
         }
+        users.insert(
+            (project_id, email),
+            BatchUser {
+                id: user.id,
+                sendable: user.sendable(),
+                created,
+            },
+        );
     }
 
     // 3. The emails (each with its first status).
-    let mut outcomes = Vec::with_capacity(batch.len());
-    let mut email_rows = Vec::with_capacity(batch.len());
-    for (email, live) in batch.iter().zip(&live) {
-        if !*live {
-            outcomes.push(EnqueueOutcome::KeyTaken);
-            continue;
-        }
-        let user = stored
-            .get(&(email.project_id, email.email.as_str()))
-            .ok_or(sqlx::Error::RowNotFound)?;
-        // Only the first send to a new user created it.
-        let user_created = created.remove(&(email.project_id, email.email.clone()));
-        let status = if user.sendable() {
-            "queued"
-        } else {
-            "suppressed"
-        };
-        email_rows.push((
-            &email.message_id,
-            email.project_id,
-            user.id,
-            email.type_id,
-            &email.category,
-            &email.data,
-            &email.meta,
-            status,
-        ));
-        outcomes.push(EnqueueOutcome::Stored(Enqueued {
-            user_id: user.id,
-            user_created,
-            status,
-        }));
-    }
-    if !email_rows.is_empty() {
+    let (outcomes, placed) =
+        place_emails(batch, &live, &mut users).ok_or(sqlx::Error::RowNotFound)?;
+    if !placed.is_empty() {
+        let email_rows: Vec<_> = placed
+            .iter()
+            .map(|p| {
+                (
+                    &p.email.message_id,
+                    p.email.project_id,
+                    p.user_id,
+                    p.email.type_id,
+                    &p.email.category,
+                    &p.email.data,
+                    &p.email.meta,
+                    p.status,
+                )
+            })
+            .collect();
         sqlx::query(PG_INSERT_EMAILS)
             .bind(to_json(&email_rows)?)
             .bind(now)
@@ -343,20 +404,12 @@ async fn pg_enqueue_emails(pool: &PgPool, batch: &[NewEmail]) -> sqlx::Result<Ve
     }
 
     // 4. Idempotency records of the sends that created their user say so (for the replay).
-    for (email, outcome) in batch.iter().zip(&outcomes) {
-        if let (
-            Some(idem),
-            EnqueueOutcome::Stored(Enqueued {
-                user_created: true, ..
-            }),
-        ) = (&email.idempotency, outcome)
-        {
-            sqlx::query(IDEMPOTENCY_USER_CREATED_SQL)
-                .bind(idem.account_id)
-                .bind(&idem.key)
-                .execute(&mut *tx)
-                .await?;
-        }
+    for idem in keys_of_created_users(batch, &outcomes) {
+        sqlx::query(IDEMPOTENCY_USER_CREATED_SQL)
+            .bind(idem.account_id)
+            .bind(&idem.key)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(outcomes)

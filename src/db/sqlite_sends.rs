@@ -21,8 +21,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params};
 use sqlx::sqlite::SqliteConnectOptions;
 
 use super::emails::{
-    EnqueueOutcome, Enqueued, IDEMPOTENCY_CLAIM_SQL, IDEMPOTENCY_USER_CREATED_SQL,
-    IDEMPOTENCY_WINDOW_MS, NewEmail, wanted_users,
+    BatchUser, EnqueueOutcome, IDEMPOTENCY_CLAIM_SQL, IDEMPOTENCY_USER_CREATED_SQL,
+    IDEMPOTENCY_WINDOW_MS, NewEmail, keys_of_created_users, place_emails, wanted_users,
 };
 use super::{now_ms, users::UPDATE_USER_SQL};
 use crate::domain::UserParams;
@@ -78,13 +78,6 @@ static INSERT_EMAILS: LazyLock<[String; 5]> = LazyLock::new(|| {
     })
 });
 
-/// An email row of `INSERT_EMAILS`.
-struct EmailRow<'a> {
-    email: &'a NewEmail,
-    user_id: i64,
-    status: &'static str,
-}
-
 /// The user parameters in the order of `UPDATE_USER_SQL`'s `$3..$12` and `INSERT_USER`'s `?3..?12`.
 fn param_values(p: &UserParams) -> [&dyn ToSql; 10] {
     [
@@ -99,14 +92,6 @@ fn param_values(p: &UserParams) -> [&dyn ToSql; 10] {
         &p.photo,
         &p.language_id,
     ]
-}
-
-/// A user as a batch found or created it.
-struct BatchUser {
-    id: i64,
-    sendable: bool,
-    /// Created by this batch and not yet claimed by its first send.
-    created: bool,
 }
 
 /// The send writer's SQLite connection.
@@ -376,34 +361,8 @@ fn write_batch(tx: &Connection, batch: &[NewEmail]) -> anyhow::Result<Vec<Enqueu
     }
 
     // 3. The emails (each with its first status).
-    let mut outcomes = Vec::with_capacity(batch.len());
-    let mut rows = Vec::with_capacity(batch.len());
-    for (email, live) in batch.iter().zip(&live) {
-        if !*live {
-            outcomes.push(EnqueueOutcome::KeyTaken);
-            continue;
-        }
-        let user = users
-            .get_mut(&(email.project_id, email.email.as_str()))
-            .context("a send's user was neither found nor created")?;
-        let status = if user.sendable {
-            "queued"
-        } else {
-            "suppressed"
-        };
-        rows.push(EmailRow {
-            email,
-            user_id: user.id,
-            status,
-        });
-        // Only the first send to a new user created it.
-        let user_created = std::mem::take(&mut user.created);
-        outcomes.push(EnqueueOutcome::Stored(Enqueued {
-            user_id: user.id,
-            user_created,
-            status,
-        }));
-    }
+    let (outcomes, rows) = place_emails(batch, &live, &mut users)
+        .context("a send's user was neither found nor created")?;
     for chunk in rows.chunks(EMAILS_CHUNK) {
         let class = SIZE_CLASSES
             .iter()
@@ -435,17 +394,9 @@ fn write_batch(tx: &Connection, batch: &[NewEmail]) -> anyhow::Result<Vec<Enqueu
     }
 
     // 4. Idempotency records of the sends that created their user say so (for the replay).
-    for (email, outcome) in batch.iter().zip(&outcomes) {
-        if let (
-            Some(idem),
-            EnqueueOutcome::Stored(Enqueued {
-                user_created: true, ..
-            }),
-        ) = (&email.idempotency, outcome)
-        {
-            tx.prepare_cached(&IDEMPOTENCY_USER_CREATED)?
-                .execute(params![idem.account_id, idem.key])?;
-        }
+    for idem in keys_of_created_users(batch, &outcomes) {
+        tx.prepare_cached(&IDEMPOTENCY_USER_CREATED)?
+            .execute(params![idem.account_id, idem.key])?;
     }
     Ok(outcomes)
 }
