@@ -1,8 +1,8 @@
 //! `POST /v1/emails` (send a system or trigger email) and `GET /v1/emails/{message_id}`.
 use axum::{
     Json,
-    extract::{Path, State},
-    http::HeaderMap,
+    extract::{FromRequestParts, Path, State},
+    http::{HeaderValue, request::Parts},
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -43,11 +43,11 @@ const MAX_META_BYTES: usize = 8 * 1024;
 pub async fn send(
     State(state): State<AppState>,
     client: ApiClient,
-    headers: HeaderMap,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     JsonBytes(bytes): JsonBytes,
 ) -> Result<Json<Data<SendOutcome>>, Problem> {
     let body = SendBody::parse(&bytes).map_err(|e| not_an_object(&e))?;
-    let idempotency = idempotency(&headers, &bytes)?;
+    let idempotency = idempotency(key.as_ref(), &bytes)?;
     let request = parse_send(&state, client, &body).await?;
     let outcome = emails::send(
         &state.db,
@@ -60,10 +60,24 @@ pub async fn send(
     Ok(data(outcome))
 }
 
+/// The request's `Idempotency-Key` header, if any: the one header a send reads (taking the whole
+/// `HeaderMap` would copy every header of every send).
+pub struct IdempotencyKeyHeader(Option<HeaderValue>);
+
+impl<S: Sync> FromRequestParts<S> for IdempotencyKeyHeader {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(IdempotencyKeyHeader(
+            parts.headers.get("idempotency-key").cloned(),
+        ))
+    }
+}
+
 /// The `Idempotency-Key` header (at most 255 visible characters) with the hash of the body (of its JSON
 /// as `serde_json` writes it back, so that spacing and the order of fields do not count).
-fn idempotency(headers: &HeaderMap, body: &[u8]) -> Result<Option<Idempotency>, Problem> {
-    let Some(value) = headers.get("idempotency-key") else {
+fn idempotency(value: Option<&HeaderValue>, body: &[u8]) -> Result<Option<Idempotency>, Problem> {
+    let Some(value) = value else {
         return Ok(None);
     };
     let key = value

@@ -57,10 +57,37 @@ pub enum Db {
     Postgres(PgPool),
 }
 
+/// Library-wide SQLite settings, made once, before the first connection opens (SQLite takes them only
+/// then). Memory statistics off: with them on (the bundled library's default) every allocation of every
+/// connection takes one process-wide lock to count bytes that Mailroom never reads (no
+/// `sqlite3_memory_used`, no soft heap limit); the send writer allocates for each statement and row.
+fn configure_sqlite_library() {
+    static CONFIGURED: std::sync::Once = std::sync::Once::new();
+    CONFIGURED.call_once(|| {
+        // SAFETY: `sqlite3_config` with `SQLITE_CONFIG_MEMSTATUS` takes one int. Called before SQLite is
+        // initialized (inside `Once`, before any connection); if it is already initialized (another
+        // part of the process opened a database first) SQLite refuses with SQLITE_MISUSE and keeps
+        // its defaults, which are also correct.
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_config(
+                rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
+                std::ffi::c_int::from(0u8),
+            )
+        };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            tracing::debug!(
+                rc,
+                "SQLite memory statistics stay on (SQLite was already initialized)"
+            );
+        }
+    });
+}
+
 impl Db {
     /// Opens (and for SQLite creates) the database named by `url`: `sqlite://PATH` or `postgres://…`.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
         if url.starts_with("sqlite:") {
+            configure_sqlite_library();
             let options = SqliteConnectOptions::from_str(url)
                 .with_context(|| format!("invalid SQLite URL {url:?}"))?
                 .create_if_missing(true)
@@ -146,6 +173,35 @@ pub fn now_ms() -> i64 {
 mod tests {
     use super::*;
 
+    /// SQLite's memory statistics are off for every connection, the send writer's too: nothing counts
+    /// the bytes that a database's work allocates.
+    #[tokio::test]
+    async fn sqlite_keeps_no_memory_statistics() {
+        let url = format!(
+            "sqlite://{}",
+            std::env::temp_dir()
+                .join(format!(
+                    "mailroom-memstat-{}.db",
+                    crate::domain::random_token(8)
+                ))
+                .display()
+        );
+        let db = Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        let mut sends = db.send_store().unwrap();
+        let sent = sends.enqueue_emails(&[]).await.unwrap();
+        assert!(sent.is_empty());
+        // SAFETY: reads a counter.
+        let used = unsafe { rusqlite::ffi::sqlite3_memory_used() };
+        assert_eq!(used, 0, "SQLite counted {used} bytes in use");
+        drop(sends);
+        db.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ =
+                std::fs::remove_file(format!("{}{suffix}", url.trim_start_matches("sqlite://")));
+        }
+    }
+
     #[test]
     fn escapes_like_wildcards() {
         assert_eq!(contains_pattern("Ac_me 100%"), "%ac\\_me 100\\%%");
@@ -155,6 +211,8 @@ mod tests {
     /// emails' first statuses (queued or suppressed) and later events, and loses only the first rows.
     #[tokio::test]
     async fn version_6_keeps_first_events_in_the_email() {
+        // Like every connection of the process, after the library-wide settings.
+        configure_sqlite_library();
         let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
         let all = sqlx::migrate!("migrations/sqlite");
         let mut up_to_5 = sqlx::migrate!("migrations/sqlite");
