@@ -43,6 +43,8 @@ mod syntax;
 mod tests;
 mod typo;
 
+use std::borrow::Cow;
+
 /// The outcome of checking one address, as the API returns it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct EmailCheck {
@@ -78,11 +80,8 @@ pub enum InvalidReason {
 
 /// Normalizes and checks one address (see the module documentation for the rules).
 pub fn check_email(input: &str) -> EmailCheck {
-    let (email, suggestion) = normalize(input);
+    let (email, suggestion, disposable) = normalize(input);
     let reason = syntax::invalid_reason(&email);
-    let disposable = email
-        .rsplit_once('@')
-        .is_some_and(|(_, domain)| is_disposable(domain));
     EmailCheck {
         input: input.to_owned(),
         changed: email != input,
@@ -94,51 +93,72 @@ pub fn check_email(input: &str) -> EmailCheck {
     }
 }
 
-/// The normalized address and, perhaps, a suggested one.
-fn normalize(input: &str) -> (String, Option<String>) {
+/// The normalized address, perhaps a suggested one, and whether its domain is disposable.
+fn normalize(input: &str) -> (String, Option<String>, bool) {
     let trimmed = trim(input);
     // The domain cannot contain `@`, so the last one is the separator even with a quoted local part.
     let Some((local, domain)) = trimmed.rsplit_once('@') else {
-        return (trimmed.to_owned(), None);
+        return (trimmed.to_owned(), None, false);
     };
     let local = fold_local_part(local);
-    let correction = corrected(&tidy_domain(domain));
+    let verdict = domain_verdict(&tidy_domain(domain));
+    let correction = &verdict.correction;
     let suggestion = correction
         .suggestion
         .map(|domain| format!("{local}@{domain}"));
-    (format!("{local}@{}", correction.domain), suggestion)
+    (
+        format!("{local}@{}", correction.domain),
+        suggestion,
+        verdict.disposable,
+    )
 }
 
-/// `typo::correct` through a memo: senders mail the same few domains over and over, and the
-/// comparison with every known provider is the costliest step of a check.
-fn corrected(domain: &str) -> typo::Correction {
+/// What a checked address's domain alone decides: its correction, and whether the corrected domain is
+/// disposable.
+struct DomainVerdict {
+    correction: typo::Correction,
+    disposable: bool,
+}
+
+/// The `DomainVerdict` of a tidied domain, through a memo: senders mail the same few domains over and
+/// over, and the comparison with every known provider (and with every disposable domain) is the
+/// costliest step of a check.
+fn domain_verdict(domain: &str) -> std::sync::Arc<DomainVerdict> {
     use std::{
         collections::HashMap,
-        sync::{LazyLock, Mutex},
+        sync::{Arc, LazyLock, Mutex},
     };
     const MAX_DOMAINS: usize = 10_000;
-    static MEMO: LazyLock<Mutex<HashMap<String, typo::Correction>>> = LazyLock::new(Mutex::default);
+    static MEMO: LazyLock<Mutex<HashMap<String, Arc<DomainVerdict>>>> =
+        LazyLock::new(Mutex::default);
     if let Some(known) = MEMO.lock().ok().and_then(|m| m.get(domain).cloned()) {
         return known;
     }
     let correction = typo::correct(domain);
+    let verdict = Arc::new(DomainVerdict {
+        disposable: is_disposable(&correction.domain),
+        correction,
+    });
     if let Ok(mut memo) = MEMO.lock() {
         if memo.len() >= MAX_DOMAINS {
             memo.clear();
         }
-        memo.insert(domain.to_owned(), correction.clone());
+        memo.insert(domain.to_owned(), verdict.clone());
     }
-    correction
+    verdict
 }
 
 /// An unquoted local part in lower case. RFC 5321 lets a server treat `Anna` and `anna` as two
 /// mailboxes, but no mailbox provider does, and the contract stores one user per mailbox
-/// (`Anna@Example.com` is stored as `anna@example.com`). A quoted local part is kept exactly.
-fn fold_local_part(local: &str) -> String {
-    if local.starts_with('"') {
-        local.to_owned()
+/// (`Anna@Example.com` is stored as `anna@example.com`). A quoted local part is kept exactly. (Borrowed
+/// when already so: most addresses arrive in lower-case ASCII.)
+fn fold_local_part(local: &str) -> Cow<'_, str> {
+    if local.starts_with('"')
+        || (local.is_ascii() && !local.bytes().any(|b| b.is_ascii_uppercase()))
+    {
+        Cow::Borrowed(local)
     } else {
-        local.to_lowercase()
+        Cow::Owned(local.to_lowercase())
     }
 }
 
@@ -148,7 +168,17 @@ fn trim(text: &str) -> &str {
 }
 
 /// Deterministic domain fixes: lower case, look-alike dots as `.`, no empty labels, clean ends.
-fn tidy_domain(domain: &str) -> String {
+/// (Borrowed when there is nothing to fix, as in most addresses.)
+fn tidy_domain(domain: &str) -> Cow<'_, str> {
+    if is_tidy(domain) {
+        Cow::Borrowed(domain)
+    } else {
+        Cow::Owned(tidied(domain))
+    }
+}
+
+/// `tidy_domain`'s fixes, made one character at a time.
+fn tidied(domain: &str) -> String {
     let mut tidy = String::with_capacity(domain.len());
     for c in domain.to_lowercase().chars().map(narrow) {
         let c = if is_dot_like(c) { '.' } else { c };
@@ -161,6 +191,17 @@ fn tidy_domain(domain: &str) -> String {
     // Whitespace next to a dot at the end is part of the same slip (`gmail.com .`).
     tidy.trim_matches(|c: char| c == '.' || c.is_whitespace() || syntax::is_invisible(c))
         .to_owned()
+}
+
+/// True for a domain that `tidy_domain` would keep as it is: lower-case ASCII letters, digits, `-` and
+/// `.`, no dot at either end or after another.
+fn is_tidy(domain: &str) -> bool {
+    domain
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
 }
 
 /// Fullwidth ASCII (typed with East Asian input methods) as plain ASCII, as UTS 46 maps it.
