@@ -177,16 +177,7 @@ mod tests {
     /// the bytes that a database's work allocates.
     #[tokio::test]
     async fn sqlite_keeps_no_memory_statistics() {
-        let url = format!(
-            "sqlite://{}",
-            std::env::temp_dir()
-                .join(format!(
-                    "mailroom-memstat-{}.db",
-                    crate::domain::random_token(8)
-                ))
-                .display()
-        );
-        let db = Db::connect(&url).await.unwrap();
+        let db = Db::connect("sqlite::memory:").await.unwrap();
         db.migrate().await.unwrap();
         let mut sends = db.send_store().unwrap();
         let sent = sends.enqueue_emails(&[]).await.unwrap();
@@ -196,10 +187,6 @@ mod tests {
         assert_eq!(used, 0, "SQLite counted {used} bytes in use");
         drop(sends);
         db.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ =
-                std::fs::remove_file(format!("{}{suffix}", url.trim_start_matches("sqlite://")));
-        }
     }
 
     #[test]

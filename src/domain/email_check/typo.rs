@@ -17,7 +17,7 @@ const MAX_EDITS: usize = 2;
 const TRUNCATION_COST: usize = 2;
 
 /// What the corrector makes of a domain: the domain to use and perhaps a likelier one to offer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub(super) struct Correction {
     pub(super) domain: String,
     pub(super) suggestion: Option<&'static str>,
