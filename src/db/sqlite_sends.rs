@@ -144,6 +144,9 @@ impl Checkpointer {
 
     fn checkpoint(&self) -> rusqlite::Result<()> {
         let (mut frames, mut copied) = passive_checkpoint(&self.conn)?;
+        if copied > 0 {
+            sync_database_file(&self.conn)?;
+        }
         if frames >= self.restart_frames && !self.restart_wal.load(Ordering::Relaxed) {
             // Catch up with what the writer appended during the pass (a shorter pass each time).
             for _ in 0..3 {
@@ -152,9 +155,49 @@ impl Checkpointer {
                 }
                 (frames, copied) = passive_checkpoint(&self.conn)?;
             }
+            sync_database_file(&self.conn)?;
             self.restart_wal.store(true, Ordering::Relaxed);
         }
         Ok(())
+    }
+}
+
+/// Flushes the pages that checkpoints copied into the database file to the disk.
+///
+/// A checkpoint that copies the whole WAL syncs the database file before the WAL may start over; one
+/// that copies only part of it (the checkpointer's, as the writer keeps appending) does not. So without
+/// this every page copied since the WAL last started over (up to `RESTART_WAL_FRAMES` of them, 128 MiB)
+/// waited in the kernel for the writer's last checkpoint, and its fsync held every waiting send for
+/// 10 to 30 ms (seen with `perf trace` at c64). Synced here after each pass, on the checkpointer's
+/// thread, the writer's fsync finds only its own last pages.
+fn sync_database_file(conn: &Connection) -> rusqlite::Result<()> {
+    let mut file: *mut rusqlite::ffi::sqlite3_file = std::ptr::null_mut();
+    // SAFETY: `conn.handle()` is the connection's open handle, used only on this thread.
+    // SQLITE_FCNTL_FILE_POINTER writes the `sqlite3_file` of the "main" database (owned by the
+    // connection, valid while it is open) into `file`; its `xSync` is the VFS's own fsync of that file.
+    let rc = unsafe {
+        let rc = rusqlite::ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            rusqlite::ffi::SQLITE_FCNTL_FILE_POINTER,
+            (&raw mut file).cast(),
+        );
+        match (rc, file.as_ref().and_then(|f| f.pMethods.as_ref())) {
+            (rusqlite::ffi::SQLITE_OK, Some(methods)) => match methods.xSync {
+                Some(sync) => sync(file, rusqlite::ffi::SQLITE_SYNC_NORMAL),
+                None => rusqlite::ffi::SQLITE_OK,
+            },
+            (rusqlite::ffi::SQLITE_OK, None) => rusqlite::ffi::SQLITE_OK,
+            (rc, _) => rc,
+        }
+    };
+    if rc == rusqlite::ffi::SQLITE_OK {
+        Ok(())
+    } else {
+        Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rc),
+            Some("cannot sync the database file".into()),
+        ))
     }
 }
 
