@@ -131,10 +131,12 @@ struct Checkpointer {
     conn: Connection,
     restart_wal: Arc<AtomicBool>,
     restart_frames: i64,
+    /// The WAL's copied frames after the last pass (a pass that copies nothing new syncs nothing).
+    copied: i64,
 }
 
 impl Checkpointer {
-    fn run(self, stop: mpsc::Receiver<()>) {
+    fn run(mut self, stop: mpsc::Receiver<()>) {
         while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
             if let Err(e) = self.checkpoint() {
                 tracing::warn!(error = %e, "SQLite checkpoint failed");
@@ -142,9 +144,13 @@ impl Checkpointer {
         }
     }
 
-    fn checkpoint(&self) -> rusqlite::Result<()> {
+    /// One pass; true when it copied pages into the database file (and so synced it).
+    fn checkpoint(&mut self) -> rusqlite::Result<bool> {
         let (mut frames, mut copied) = passive_checkpoint(&self.conn)?;
-        if copied > 0 {
+        // `copied` counts from the WAL's start, so it changes when this pass copied pages (or when the
+        // WAL started over since the last pass, after which the writer has appended new ones).
+        let synced = copied > 0 && copied != self.copied;
+        if synced {
             sync_database_file(&self.conn)?;
         }
         if frames >= self.restart_frames && !self.restart_wal.load(Ordering::Relaxed) {
@@ -158,7 +164,8 @@ impl Checkpointer {
             sync_database_file(&self.conn)?;
             self.restart_wal.store(true, Ordering::Relaxed);
         }
-        Ok(())
+        self.copied = copied;
+        Ok(synced)
     }
 }
 
@@ -285,6 +292,7 @@ impl SqliteSends {
             conn: open()?,
             restart_wal,
             restart_frames: RESTART_WAL_FRAMES,
+            copied: 0,
         };
         Ok((sends, Some(checkpointer)))
     }
@@ -499,8 +507,12 @@ mod tests {
         assert_eq!(salts(), first, "nothing started the WAL over");
         assert!(frames() > 1_200, "{} WAL frames", frames());
 
-        checkpointer.checkpoint().unwrap();
+        assert!(checkpointer.checkpoint().unwrap(), "the pass copied pages");
         assert!(sends.restart_wal.as_ref().unwrap().load(Ordering::Relaxed));
+        assert!(
+            !checkpointer.checkpoint().unwrap(),
+            "a pass with nothing new to copy syncs nothing"
+        );
         batch(&mut sends);
         assert_ne!(salts(), first, "the WAL started over");
         assert!(!sends.restart_wal.as_ref().unwrap().load(Ordering::Relaxed));
