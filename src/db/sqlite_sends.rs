@@ -131,7 +131,7 @@ struct Checkpointer {
     conn: Connection,
     restart_wal: Arc<AtomicBool>,
     restart_frames: i64,
-    /// The WAL's copied frames after the last pass (a pass that copies nothing new syncs nothing).
+    /// The WAL's copied frames at the last sync (a pass that copies nothing new syncs nothing).
     copied: i64,
 }
 
@@ -147,12 +147,7 @@ impl Checkpointer {
     /// One pass; true when it copied pages into the database file (and so synced it).
     fn checkpoint(&mut self) -> rusqlite::Result<bool> {
         let (mut frames, mut copied) = passive_checkpoint(&self.conn)?;
-        // `copied` counts from the WAL's start, so it changes when this pass copied pages (or when the
-        // WAL started over since the last pass, after which the writer has appended new ones).
-        let synced = copied > 0 && copied != self.copied;
-        if synced {
-            sync_database_file(&self.conn)?;
-        }
+        let mut synced = self.sync_copied(copied)?;
         if frames >= self.restart_frames && !self.restart_wal.load(Ordering::Relaxed) {
             // Catch up with what the writer appended during the pass (a shorter pass each time).
             for _ in 0..3 {
@@ -161,11 +156,22 @@ impl Checkpointer {
                 }
                 (frames, copied) = passive_checkpoint(&self.conn)?;
             }
-            sync_database_file(&self.conn)?;
+            synced |= self.sync_copied(copied)?;
             self.restart_wal.store(true, Ordering::Relaxed);
         }
-        self.copied = copied;
         Ok(synced)
+    }
+
+    /// Syncs the database file when the WAL's `copied` frames differ from the last sync's: `copied`
+    /// counts from the WAL's start, so it changes when a pass copied pages (or when the WAL started over
+    /// since, after which the writer has appended new ones). True when it synced.
+    fn sync_copied(&mut self, copied: i64) -> rusqlite::Result<bool> {
+        let new = copied > 0 && copied != self.copied;
+        if new {
+            sync_database_file(&self.conn)?;
+        }
+        self.copied = copied;
+        Ok(new)
     }
 }
 
