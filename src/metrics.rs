@@ -1,16 +1,23 @@
 //! `GET /metrics` in the Prometheus text format: HTTP requests by status class, the send queue's depth
 //! and the delivery outcomes of this process.
-use std::sync::{
-    Arc,
-    atomic::{AtomicU64, Ordering},
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    task::{Context, Poll, ready},
+    time::Instant,
 };
 
 use axum::{
     extract::{Request, State},
-    http::header,
-    middleware::Next,
+    http::{Method, Uri, header},
     response::{IntoResponse, Response},
 };
+use pin_project_lite::pin_project;
+use tower::{Layer, Service};
 
 use crate::state::AppState;
 
@@ -79,15 +86,97 @@ impl Metrics {
 }
 
 /// Counts every answer by its status class.
-pub async fn count_requests(
-    State(metrics): State<Arc<Metrics>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let response = next.run(req).await;
-    let class = usize::from(response.status().as_u16() / 100).clamp(1, 5) - 1;
-    metrics.requests[class].fetch_add(1, Ordering::Relaxed);
-    response
+/// Counts every answer by its status class and logs it: at ERROR when it is a 5xx, at DEBUG (with its
+/// time) when that level is on.
+///
+/// It wraps every request, every API call included, so it is a plain service: its future is the inner
+/// one with a few fields beside it. (`TraceLayer` and a `from_fn` middleware did the same work with a
+/// boxed future and service, a wrapped response body and two clock readings per request: measured on
+/// `POST /v1/emails` at 256 connections, 6 alternating rounds, req/s went from 54k to 62k without them.)
+#[derive(Clone)]
+pub struct ObserveLayer(Arc<Metrics>);
+
+impl ObserveLayer {
+    pub fn new(metrics: Arc<Metrics>) -> Self {
+        Self(metrics)
+    }
+}
+
+impl<S> Layer<S> for ObserveLayer {
+    type Service = Observe<S>;
+
+    fn layer(&self, inner: S) -> Observe<S> {
+        Observe {
+            inner,
+            metrics: self.0.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Observe<S> {
+    inner: S,
+    metrics: Arc<Metrics>,
+}
+
+impl<S> Service<Request> for Observe<S>
+where
+    S: Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Observed<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        Observed {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            start: tracing::enabled!(tracing::Level::DEBUG).then(Instant::now),
+            metrics: self.metrics.clone(),
+            inner: self.inner.call(req),
+        }
+    }
+}
+
+pin_project! {
+    /// The future of an observed request.
+    pub struct Observed<F> {
+        #[pin]
+        inner: F,
+        metrics: Arc<Metrics>,
+        method: Method,
+        uri: Uri,
+        start: Option<Instant>,
+    }
+}
+
+impl<F, E> Future for Observed<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = ready!(this.inner.poll(cx));
+        if let Ok(response) = &result {
+            let status = response.status();
+            let class = usize::from(status.as_u16() / 100).clamp(1, 5) - 1;
+            this.metrics.requests[class].fetch_add(1, Ordering::Relaxed);
+            let (method, uri, status) = (&*this.method, &*this.uri, status.as_u16());
+            if status >= 500 {
+                tracing::error!(%method, %uri, status, "request failed");
+            } else if let Some(start) = this.start {
+                let ms = start.elapsed().as_secs_f64() * 1000.0;
+                tracing::debug!(%method, %uri, status, ms, "request");
+            }
+        }
+        Poll::Ready(result)
+    }
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
@@ -98,4 +187,34 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(queued, deferred),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{Router, body::Body, http::StatusCode, routing::get};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn counts_every_answer_by_status_class() {
+        let metrics = Arc::new(Metrics::default());
+        let app = Router::new()
+            .route("/ok", get(|| async { "ok" }))
+            .route("/boom", get(|| async { StatusCode::INTERNAL_SERVER_ERROR }))
+            .layer(ObserveLayer::new(metrics.clone()));
+        for path in ["/ok", "/ok", "/boom", "/missing"] {
+            let request = Request::get(path).body(Body::empty()).unwrap();
+            app.clone().oneshot(request).await.unwrap();
+        }
+        let counts: Vec<u64> = metrics
+            .requests
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .collect();
+        assert_eq!(counts, [0, 2, 0, 1, 1], "1xx … 5xx");
+        let text = metrics.render(0, 0);
+        assert!(text.contains("mailroom_http_requests_total{class=\"2xx\"} 2\n"));
+        assert!(text.contains("mailroom_http_requests_total{class=\"5xx\"} 1\n"));
+    }
 }

@@ -13,7 +13,7 @@ use axum::{
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use tokio::net::TcpListener;
-use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_sessions::{
     Expiry, SessionManagerLayer, cookie::SameSite, cookie::time, session_store::ExpiredDeletion,
 };
@@ -23,6 +23,7 @@ use crate::{
     app::{App, shell},
     config::Config,
     db::{Db, SessionStore, now_ms},
+    metrics::ObserveLayer,
     services::{
         auth::THROTTLE_WINDOW_MS,
         panel_users::{Bootstrap, bootstrap_admin},
@@ -70,11 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(crate::metrics::metrics))
         .merge(api::router())
         .merge(crate::recipients::router())
-        .layer(middleware::from_fn_with_state(
-            state.metrics.clone(),
-            crate::metrics::count_requests,
-        ))
-        .layer(TraceLayer::new_for_http())
+        .layer(ObserveLayer::new(state.metrics.clone()))
         .with_state(state)
 }
 
