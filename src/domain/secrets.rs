@@ -70,9 +70,14 @@ impl KeyHasher {
     }
 
     pub fn hash(&self, key: &ApiKey) -> String {
+        hex::encode(self.digest(&key.0))
+    }
+
+    /// The keyed hash of a presented key as bytes (`hash` is its hex form, as stored).
+    pub fn digest(&self, key: &str) -> [u8; 32] {
         let mut mac = self.0.clone();
-        mac.update(key.0.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        mac.update(key.as_bytes());
+        mac.finalize().into_bytes().into()
     }
 }
 

@@ -1,7 +1,10 @@
 //! API keys of an account: issued by CSMs, shown once, stored as a keyed hash, revocable.
 use std::{
     collections::{HashMap, HashSet},
-    sync::Mutex,
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -84,67 +87,99 @@ pub async fn authenticate(
 /// periodic flush, not by a write per request.
 pub struct KeyCache {
     hasher: KeyHasher,
-    entries: Mutex<HashMap<String, (Instant, Option<KeyOwner>)>>,
+    /// By the key's keyed hash (the cache holds no key in the clear).
+    entries: Mutex<HashMap<[u8; 32], CachedKey>>,
     used: Mutex<HashSet<i64>>,
+    /// Counts the flushes of `used`: an entry whose `recorded` is this one is in `used` already.
+    flushes: AtomicU64,
+}
+
+struct CachedKey {
+    client_id: Box<str>,
+    at: Instant,
+    owner: Option<KeyOwner>,
+    /// The flush after which this entry's key was last put in `used` (`u64::MAX`: never).
+    recorded: u64,
 }
 
 impl KeyCache {
     pub const TTL: Duration = Duration::from_secs(5);
     const MAX_ENTRIES: usize = 50_000;
 
-    /// A cache of the keys hashed under `secret_key`. Entries are keyed by the key's hash, so the cache
-    /// holds no key in the clear.
+    /// A cache of the keys hashed under `secret_key`.
     pub fn new(secret_key: &[u8]) -> Self {
         Self {
             hasher: KeyHasher::new(secret_key),
             entries: Mutex::default(),
             used: Mutex::default(),
+            flushes: AtomicU64::new(0),
         }
     }
 
-    /// Like `authenticate`, through the cache.
+    /// Like `authenticate`, through the cache. A hit takes one lock and allocates nothing; the key's
+    /// use is put in `used` once per flush.
     pub async fn authenticate(
         &self,
         db: &Db,
         client_id: &str,
         key: &str,
     ) -> Result<Option<KeyOwner>, AppError> {
-        let hash = self.hasher.hash(&ApiKey::presented(key));
-        let cache_key = format!("{client_id}:{hash}");
-        let cached = self.lock_entries().get(&cache_key).copied();
-        let owner = match cached {
-            Some((at, owner)) if at.elapsed() < Self::TTL => owner,
-            _ => {
-                let owner = db.active_key_by_hash(client_id, &hash).await?;
-                let mut entries = self.lock_entries();
-                if entries.len() >= Self::MAX_ENTRIES {
-                    entries.retain(|_, (at, _)| at.elapsed() < Self::TTL);
-                }
-                entries.insert(cache_key, (Instant::now(), owner));
-                owner
-            }
-        };
-        if let Some(owner) = owner {
-            self.used
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(owner.key_id);
+        let hash = self.hasher.digest(key);
+        if let Some(owner) = self.cached(&hash, client_id) {
+            return Ok(owner);
         }
+        let owner = db.active_key_by_hash(client_id, &hex::encode(hash)).await?;
+        let mut entries = self.lock_entries();
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.retain(|_, entry| entry.at.elapsed() < Self::TTL);
+        }
+        let entry = entries.entry(hash).insert_entry(CachedKey {
+            client_id: client_id.into(),
+            at: Instant::now(),
+            owner,
+            recorded: u64::MAX,
+        });
+        self.record_use(entry.into_mut());
         Ok(owner)
     }
 
-    fn lock_entries(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Option<KeyOwner>)>> {
+    /// The owner cached for this hash and client_id, if the entry is fresh.
+    fn cached(&self, hash: &[u8; 32], client_id: &str) -> Option<Option<KeyOwner>> {
+        let mut entries = self.lock_entries();
+        let entry = entries
+            .get_mut(hash)
+            .filter(|e| &*e.client_id == client_id && e.at.elapsed() < Self::TTL)?;
+        self.record_use(entry);
+        Some(entry.owner)
+    }
+
+    fn record_use(&self, entry: &mut CachedKey) {
+        let flushes = self.flushes.load(Ordering::Acquire);
+        if let Some(owner) = entry.owner
+            && entry.recorded != flushes
+        {
+            self.lock_used().insert(owner.key_id);
+            entry.recorded = flushes;
+        }
+    }
+
+    fn lock_entries(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], CachedKey>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_used(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+        self.used.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Writes "last used" for the keys used since the previous flush.
     pub async fn flush_last_used(&self, db: &Db) -> Result<(), AppError> {
-        let used: Vec<i64> =
-            std::mem::take(&mut *self.used.lock().unwrap_or_else(|e| e.into_inner()))
-                .into_iter()
-                .collect();
+        let used: Vec<i64> = {
+            let mut used = self.lock_used();
+            // Under the lock: a use recorded before this point is in the set taken here; one after it
+            // sees the new count and goes in the next set.
+            self.flushes.fetch_add(1, Ordering::AcqRel);
+            std::mem::take(&mut *used).into_iter().collect()
+        };
         if !used.is_empty() {
             db.touch_api_keys(&used, now_ms()).await?;
         }
@@ -157,5 +192,64 @@ fn quoted(label: &str) -> String {
         String::new()
     } else {
         format!("(\"{label}\")")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A hit needs the same client_id; each flush writes "last used" for the keys used since the one
+    /// before, and a key used again after a flush is written again.
+    #[tokio::test]
+    async fn the_cache_checks_the_client_id_and_records_use_per_flush() {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        db.migrate().await.unwrap();
+        let secret = b"cache secret";
+        let account = db.insert_account("A", "cl_cache").await.unwrap();
+        let key = ApiKey::generate();
+        let info = db
+            .insert_api_key(NewApiKey {
+                account_id: account.id,
+                label: "",
+                prefix: &key.prefix(),
+                key_hash: &key.hash(secret),
+                created_by: None,
+            })
+            .await
+            .unwrap();
+        let cache = KeyCache::new(secret);
+        let last_used =
+            || async { db.api_keys_of_account(account.id).await.unwrap()[0].last_used_at };
+
+        for _ in 0..3 {
+            let owner = cache.authenticate(&db, "cl_cache", key.expose()).await;
+            assert_eq!(owner.unwrap().map(|o| o.key_id), Some(info.id));
+        }
+        let other = cache.authenticate(&db, "cl_other", key.expose()).await;
+        assert!(other.unwrap().is_none(), "the key of another client_id");
+        let wrong = cache.authenticate(&db, "cl_cache", "mr_wrong").await;
+        assert!(wrong.unwrap().is_none());
+        assert_eq!(last_used().await, None);
+
+        cache.flush_last_used(&db).await.unwrap();
+        let first = last_used().await.expect("the flush wrote last used");
+        assert!(cache.lock_used().is_empty());
+        cache.flush_last_used(&db).await.unwrap();
+        assert_eq!(
+            last_used().await,
+            Some(first),
+            "no use since: nothing written"
+        );
+
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let again = cache.authenticate(&db, "cl_cache", key.expose()).await;
+        assert!(again.unwrap().is_some());
+        cache.flush_last_used(&db).await.unwrap();
+        assert!(
+            last_used().await > Some(first),
+            "used after the flush: written again"
+        );
+        db.close().await;
     }
 }
