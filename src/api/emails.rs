@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     domain::{Field, FieldErrors, Fields, UserParams, check_email},
-    services::emails::{self, Idempotency, SendOutcome, SendRequest},
+    services::emails::{self, Idempotency, Scope, SendOutcome, SendRequest},
     state::AppState,
 };
 
@@ -48,7 +48,7 @@ pub async fn send(
 ) -> Result<Json<Data<SendOutcome>>, Problem> {
     let body = SendBody::parse(&bytes).map_err(|e| not_an_object(&e))?;
     let idempotency = idempotency(key.as_ref(), &bytes)?;
-    let request = parse_send(&state, client, &body).await?;
+    let request = parse_send(&state, client, body).await?;
     let outcome = emails::send(
         &state.db,
         &state.send_writer,
@@ -115,9 +115,9 @@ fn positive_id(value: &Scalar, field: &str, errors: &mut FieldErrors) -> Option<
 }
 
 /// An optional object field as JSON text (absent or null: `{}`).
-fn object_json(value: &BodyValue<String>, field: &str, errors: &mut FieldErrors) -> String {
+fn object_json(value: BodyValue<String>, field: &str, errors: &mut FieldErrors) -> String {
     match value {
-        BodyValue::Object(json) => json.clone(),
+        BodyValue::Object(json) => json,
         BodyValue::Absent => "{}".to_owned(),
         BodyValue::Str(_) | BodyValue::Int(_) | BodyValue::Other => {
             errors.insert(field.into(), "must be a JSON object".into());
@@ -130,7 +130,7 @@ fn object_json(value: &BodyValue<String>, field: &str, errors: &mut FieldErrors)
 async fn parse_send(
     state: &AppState,
     client: ApiClient,
-    body: &SendBody<'_>,
+    body: SendBody<'_>,
 ) -> Result<SendRequest, Problem> {
     let mut errors = FieldErrors::new();
     let project_id = positive_id(&body.project_id, "project_id", &mut errors);
@@ -177,32 +177,31 @@ async fn parse_send(
             (None, UserParams::default())
         }
     };
-    let data = object_json(&body.data, "data", &mut errors);
-    let meta = object_json(&body.meta, "meta", &mut errors);
+    let data = object_json(body.data, "data", &mut errors);
+    let meta = object_json(body.meta, "meta", &mut errors);
     if meta.len() > MAX_META_BYTES {
         errors.insert("meta".into(), "must be at most 8 KiB".into());
     }
-    if let Some(project_id) = project_id
-        && !state
+    if let Some(project_id) = project_id {
+        match state
             .send_scopes
-            .project_of_account(&state.db, client.account_id, project_id)
+            .check(&state.db, client.account_id, project_id, type_id)
             .await?
-    {
-        errors.insert(
-            "project_id".into(),
-            "is not a project of this account".into(),
-        );
-    } else if let (Some(project_id), Some(type_id)) = (project_id, type_id)
-        && state
-            .send_scopes
-            .type_category(&state.db, project_id, type_id)
-            .await?
-            .is_none()
-    {
-        errors.insert(
-            "type_id".into(),
-            "is not an email type of this project".into(),
-        );
+        {
+            Scope::Found => {}
+            Scope::NotTheAccountsProject => {
+                errors.insert(
+                    "project_id".into(),
+                    "is not a project of this account".into(),
+                );
+            }
+            Scope::NotTheProjectsType => {
+                errors.insert(
+                    "type_id".into(),
+                    "is not an email type of this project".into(),
+                );
+            }
+        }
     }
     match (project_id, type_id, category, email) {
         (Some(project_id), Some(type_id), Some(category), Some(email)) if errors.is_empty() => {

@@ -11,12 +11,13 @@ use std::{
     time::{Duration, Instant},
 };
 
+use rand::Rng;
 use serde::Serialize;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::{
     db::{Db, EnqueueOutcome, IdempotencyKey, IdempotencyRecord, NewEmail, SendStore},
-    domain::{UserParams, random_token},
+    domain::UserParams,
     error::AppError,
 };
 
@@ -45,17 +46,22 @@ pub struct SendOutcome {
 
 /// A new message id: `msg_`, the time in milliseconds (9 base-36 digits) and 15 random letters and
 /// digits (~89 bits). Ids of one moment sort together, so the database's index of message ids grows at
-/// its end instead of at a random page per email.
+/// its end instead of at a random page per email. Written into one string of its final size.
 fn message_id() -> String {
-    format!(
-        "msg_{}{}",
-        base36_millis(crate::db::now_ms()),
-        random_token(15)
-    )
+    let mut id = String::with_capacity(4 + 9 + 15);
+    id.push_str("msg_");
+    id.extend(base36_millis(crate::db::now_ms()).map(char::from));
+    id.extend(
+        rand::thread_rng()
+            .sample_iter(&rand::distributions::Alphanumeric)
+            .take(15)
+            .map(char::from),
+    );
+    id
 }
 
 /// `ms` as 9 base-36 digits (enough until the year 5000).
-fn base36_millis(ms: i64) -> String {
+fn base36_millis(ms: i64) -> [u8; 9] {
     const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     let mut n = u64::try_from(ms).unwrap_or(0);
     let mut out = [b'0'; 9];
@@ -63,7 +69,7 @@ fn base36_millis(ms: i64) -> String {
         *slot = DIGITS[(n % 36) as usize];
         n /= 36;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 /// An `Idempotency-Key` and the hash of its request's body.
@@ -186,83 +192,69 @@ async fn write_batches(mut store: SendStore, receiver: Jobs, stored: Arc<Notify>
     }
 }
 
-/// Recent answers to "is this project the account's?" and "which category has this type of the project?",
-/// so that a send does not read them from the database each time. Only positive answers are kept, for
-/// `SendScopes::TTL` (projects and email types are not deleted, so a kept answer stays true).
+/// Recent answers to "is this project the account's, and this email type the project's?", so that a
+/// send does not read them from the database each time: one lookup, under one lock. Only positive
+/// answers are kept, for `SendScopes::TTL` (projects and email types are not deleted, so a kept answer
+/// stays true).
 #[derive(Default)]
 pub struct SendScopes {
-    projects: Mutex<HashMap<(i64, i64), Instant>>,
-    types: Mutex<HashMap<(i64, i64), (Instant, String)>>,
+    /// (account, project, type) → when both were found.
+    found: Mutex<HashMap<(i64, i64, i64), Instant>>,
+}
+
+/// Where a send's project and email type stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The project is the account's and the type the project's.
+    Found,
+    NotTheAccountsProject,
+    NotTheProjectsType,
 }
 
 impl SendScopes {
     pub const TTL: Duration = Duration::from_secs(30);
     const MAX_ENTRIES: usize = 50_000;
 
-    /// True when the project exists and belongs to the account.
-    pub async fn project_of_account(
+    /// Checks the project against the account and, when given, the type against the project (a send
+    /// without a valid type_id is refused anyway; its project is still checked, to report both).
+    pub async fn check(
         &self,
         db: &Db,
         account_id: i64,
         project_id: i64,
-    ) -> Result<bool, AppError> {
-        let key = (account_id, project_id);
-        if lock(&self.projects)
-            .get(&key)
-            .is_some_and(|at| at.elapsed() < Self::TTL)
+        type_id: Option<i64>,
+    ) -> Result<Scope, AppError> {
+        let key = type_id.map(|type_id| (account_id, project_id, type_id));
+        if let Some(key) = key
+            && lock(&self.found)
+                .get(&key)
+                .is_some_and(|at| at.elapsed() < Self::TTL)
         {
-            return Ok(true);
+            return Ok(Scope::Found);
         }
-        let owned = db.project_of_account(account_id, project_id).await?;
-        if owned {
-            remember(&mut lock(&self.projects), key, Instant::now(), |at| *at);
+        if !db.project_of_account(account_id, project_id).await? {
+            return Ok(Scope::NotTheAccountsProject);
         }
-        Ok(owned)
-    }
-
-    /// The category of the email type, if the type belongs to the project.
-    pub async fn type_category(
-        &self,
-        db: &Db,
-        project_id: i64,
-        type_id: i64,
-    ) -> Result<Option<String>, AppError> {
-        let key = (project_id, type_id);
-        if let Some((at, category)) = lock(&self.types).get(&key)
-            && at.elapsed() < Self::TTL
-        {
-            return Ok(Some(category.clone()));
+        let Some(key) = key else {
+            return Ok(Scope::Found);
+        };
+        if db.email_type_category(project_id, key.2).await?.is_none() {
+            return Ok(Scope::NotTheProjectsType);
         }
-        let category = db.email_type_category(project_id, type_id).await?;
-        if let Some(category) = &category {
-            remember(
-                &mut lock(&self.types),
-                key,
-                (Instant::now(), category.clone()),
-                |(at, _)| *at,
-            );
+        let mut found = lock(&self.found);
+        if found.len() >= Self::MAX_ENTRIES {
+            found.retain(|_, at| at.elapsed() < Self::TTL);
+            if found.len() >= Self::MAX_ENTRIES {
+                found.clear();
+            }
         }
-        Ok(category)
+        found.insert(key, Instant::now());
+        Ok(Scope::Found)
     }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn remember<K: std::hash::Hash + Eq, V>(
-    map: &mut HashMap<K, V>,
-    key: K,
-    value: V,
-    at: impl Fn(&V) -> Instant,
-) {
-    if map.len() >= SendScopes::MAX_ENTRIES {
-        map.retain(|_, v| at(v).elapsed() < SendScopes::TTL);
-        if map.len() >= SendScopes::MAX_ENTRIES {
-            map.clear();
-        }
-    }
-    map.insert(key, value);
 }
 
 /// Stores the email (creating or updating its user) and answers once it is durable. With an
@@ -348,8 +340,8 @@ mod tests {
 
     #[test]
     fn message_ids_sort_by_time() {
-        assert_eq!(base36_millis(0), "000000000");
-        assert_eq!(base36_millis(35), "00000000z");
+        assert_eq!(&base36_millis(0), b"000000000");
+        assert_eq!(&base36_millis(35), b"00000000z");
         assert!(base36_millis(1_800_000_000_000) < base36_millis(1_800_000_000_001));
         let id = message_id();
         assert_eq!(id.len(), 4 + 24);
