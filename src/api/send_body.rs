@@ -7,7 +7,7 @@
 use std::{borrow::Cow, fmt, marker::PhantomData};
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::domain::{Field, Fields};
 
@@ -111,10 +111,92 @@ impl<'de> FromObject<'de> for Object<'de> {
 }
 
 impl<'de> FromObject<'de> for String {
-    /// The object as compact JSON, as `serde_json` writes a parsed object.
-    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
-        let object = Map::<String, Value>::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        serde_json::to_string(&object).map_err(de::Error::custom)
+    /// The object as compact JSON, as `serde_json` writes a parsed object back: fields in the order of
+    /// their names (its `Map` is sorted), a repeated field with its last value. Written straight from
+    /// the text: a value already in the form `serde_json` writes (see `Compact`) is copied, any other
+    /// goes through a `Value`.
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut fields: Vec<(Cow<'de, str>, Compact<'de>)> = Vec::new();
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let value: Compact<'de> = map.next_value()?;
+            match fields.iter_mut().find(|(k, _)| *k == key) {
+                Some(field) => field.1 = value,
+                None => fields.push((key, value)),
+            }
+        }
+        fields.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        let mut out = String::with_capacity(
+            2 + fields
+                .iter()
+                .map(|(k, v)| k.len() + v.text().len() + 4)
+                .sum::<usize>(),
+        );
+        out.push('{');
+        for (i, (key, value)) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            match key {
+                // A key without escapes needs none.
+                Cow::Borrowed(key) => {
+                    out.push('"');
+                    out.push_str(key);
+                    out.push('"');
+                }
+                Cow::Owned(key) => {
+                    out.push_str(&serde_json::to_string(key).map_err(de::Error::custom)?)
+                }
+            }
+            out.push(':');
+            out.push_str(value.text());
+        }
+        out.push('}');
+        Ok(out)
+    }
+}
+
+/// A value of a `data` or `meta` object as compact JSON.
+enum Compact<'a> {
+    /// The value as given, which is the form `serde_json` writes: `true`, `false`, `null`, a string
+    /// without escapes, or an integer without sign of zero that fits in i64.
+    Given(&'a str),
+    /// Any other value, as `serde_json` writes it back once parsed.
+    Written(String),
+}
+
+impl Compact<'_> {
+    fn text(&self) -> &str {
+        match self {
+            Compact::Given(text) => text,
+            Compact::Written(text) => text,
+        }
+    }
+
+    /// True when `serde_json` writes the value of `text` back as `text`.
+    fn is_written_form(text: &str) -> bool {
+        let bytes = text.as_bytes();
+        match bytes {
+            b"true" | b"false" | b"null" | b"0" => true,
+            [b'"', inner @ .., b'"'] => !inner.contains(&b'\\'),
+            [b'-', digits @ ..] | digits => {
+                (1..=18).contains(&digits.len())
+                    && digits[0] != b'0'
+                    && digits.iter().all(u8::is_ascii_digit)
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Compact<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <&'de serde_json::value::RawValue>::deserialize(deserializer)?;
+        let text = raw.get();
+        if Compact::is_written_form(text) {
+            Ok(Compact::Given(text))
+        } else {
+            let value: Value = serde_json::from_str(text).map_err(de::Error::custom)?;
+            Ok(Compact::Written(value.to_string()))
+        }
     }
 }
 
@@ -192,6 +274,8 @@ impl<'de> Deserialize<'de> for SendBody<'de> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Map;
+
     use super::*;
 
     /// The fields of `text` read as a `Value` object, as `Field`s.
@@ -231,6 +315,9 @@ mod tests {
             r#"{"project_id":1,"project_id":2,"unknown":{"deep":[1,2,3]},"data":{"b":[1,{"c":null}],"a":"\u00e9"},"meta":{}}"#,
             r#"{"data":{"x":1,"x":2},"meta":{"n":12345678901234567890,"f":1.25,"s":"\"q\""}}"#,
             r#"{}"#,
+            r#"{"data":{"a":0,"b":-0,"c":-7,"d":123456789012345678,"e":1234567890123456789,"f":-9223372036854775808,"g":18446744073709551615,"h":1e2,"i":-1.5e-3,"j":0.0}}"#,
+            r#"{"data":{"s":"","t":"\u0041\/\b","u":"é ✓ \u2028","v":true,"w":false,"x":null,"a\"b":1,"\u0063":2}}"#,
+            r#"{"meta":{"k":1,"j":2,"k":3,"l":{"z":1,"a":[1, 2 ,{"q" : "r"}]},"j":[]} ,"data":{ "x" : "y" , "n" : { } }}"#,
         ];
         let top = ["project_id", "type_id", "category"];
         let user_fields = [
