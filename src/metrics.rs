@@ -199,10 +199,12 @@ mod tests {
     #[tokio::test]
     async fn counts_every_answer_by_status_class() {
         let metrics = Arc::new(Metrics::default());
-        let app = Router::new()
-            .route("/ok", get(|| async { "ok" }))
-            .route("/boom", get(|| async { StatusCode::INTERNAL_SERVER_ERROR }))
-            .layer(ObserveLayer::new(metrics.clone()));
+        // Around the whole router, as the server has it (unknown paths included).
+        let app = ObserveLayer::new(metrics.clone()).layer(
+            Router::new()
+                .route("/ok", get(|| async { "ok" }))
+                .route("/boom", get(|| async { StatusCode::INTERNAL_SERVER_ERROR })),
+        );
         for path in ["/ok", "/ok", "/boom", "/missing"] {
             let request = Request::get(path).body(Body::empty()).unwrap();
             app.clone().oneshot(request).await.unwrap();

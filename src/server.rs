@@ -2,7 +2,7 @@
 use std::{net::SocketAddr, time::Duration};
 
 use axum::{
-    Router,
+    Router, ServiceExt,
     body::Body,
     extract::{Request, State},
     http::{HeaderMap, Method, StatusCode, header},
@@ -13,6 +13,7 @@ use axum::{
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use tokio::net::TcpListener;
+use tower::Layer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_sessions::{
     Expiry, SessionManagerLayer, cookie::SameSite, cookie::time, session_store::ExpiredDeletion,
@@ -71,7 +72,6 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(crate::metrics::metrics))
         .merge(api::router())
         .merge(crate::recipients::router())
-        .layer(ObserveLayer::new(state.metrics.clone()))
         .with_state(state)
 }
 
@@ -189,7 +189,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     spawn_housekeeping(&state);
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    // Around the whole router, not by `Router::layer`, which would wrap every route in a boxed service.
+    let app = ObserveLayer::new(state.metrics.clone())
+        .layer(router(state))
+        .into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;

@@ -2,8 +2,8 @@
 use axum::{
     body::Bytes,
     extract::{FromRequest, Request},
-    http::StatusCode,
 };
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Map, Value};
 
 use super::Problem;
@@ -33,17 +33,17 @@ pub struct JsonBytes(pub Bytes);
 impl<S: Send + Sync> FromRequest<S> for JsonBytes {
     type Rejection = Problem;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
-        Bytes::from_request(req, state)
+    async fn from_request(req: Request, _: &S) -> Result<Self, Problem> {
+        match Limited::new(req.into_body(), MAX_BODY_BYTES)
+            .collect()
             .await
-            .map(JsonBytes)
-            .map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    Problem::too_large(MAX_BODY_BYTES)
-                } else {
-                    Problem::malformed(format!("The body could not be read: {e}"))
-                }
-            })
+        {
+            Ok(body) => Ok(JsonBytes(body.to_bytes())),
+            Err(e) if e.is::<LengthLimitError>() => Err(Problem::too_large(MAX_BODY_BYTES)),
+            Err(e) => Err(Problem::malformed(format!(
+                "The body could not be read: {e}"
+            ))),
+        }
     }
 }
 
