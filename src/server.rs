@@ -37,7 +37,7 @@ pub const MAX_BODY_BYTES: usize = crate::api::MAX_BODY_BYTES;
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "mailroom_session";
 
-/// The whole application as one router (tests call it too).
+/// The application's routes as one router (`serve` puts the `ObserveLayer` around it).
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let sessions = SessionManagerLayer::new(SessionStore::new(state.db.clone()))
