@@ -31,7 +31,7 @@ impl Invalid {
 #[cfg(feature = "ssr")]
 mod secrets;
 #[cfg(feature = "ssr")]
-pub use secrets::{ApiKey, ClientId, KeyHasher, random_token};
+pub use secrets::{ApiKey, ClientId, KeyHasher, push_random_token, random_token};
 #[cfg(feature = "ssr")]
 mod codes;
 #[cfg(feature = "ssr")]

@@ -5,12 +5,20 @@ use sha2::Sha256;
 
 /// Random alphanumeric text from a CSPRNG seeded by the operating system.
 pub fn random_token(len: usize) -> String {
+    let mut token = String::with_capacity(len);
+    push_random_token(&mut token, len);
+    token
+}
+
+/// Appends `len` characters of `random_token` to `out` (for an id written into one string).
+pub fn push_random_token(out: &mut String, len: usize) {
     // The thread's generator: a CSPRNG (ChaCha) seeded from the OS, without a system call per character.
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
+    out.extend(
+        rand::thread_rng()
+            .sample_iter(&Alphanumeric)
+            .take(len)
+            .map(char::from),
+    );
 }
 
 /// The public identifier of an account: `cl_` and 20 random lower-case letters and digits (~103 bits).

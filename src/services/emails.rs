@@ -11,13 +11,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use rand::Rng;
 use serde::Serialize;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::{
     db::{Db, EnqueueOutcome, IdempotencyKey, IdempotencyRecord, NewEmail, SendStore},
-    domain::UserParams,
+    domain::{UserParams, push_random_token},
     error::AppError,
 };
 
@@ -51,12 +50,7 @@ fn message_id() -> String {
     let mut id = String::with_capacity(4 + 9 + 15);
     id.push_str("msg_");
     id.extend(base36_millis(crate::db::now_ms()).map(char::from));
-    id.extend(
-        rand::thread_rng()
-            .sample_iter(&rand::distributions::Alphanumeric)
-            .take(15)
-            .map(char::from),
-    );
+    push_random_token(&mut id, 15);
     id
 }
 
