@@ -183,9 +183,8 @@ async fn writer(pool: SqlitePool, mut receiver: mpsc::Receiver<(Bytes, oneshot::
 }
 
 /// A wrk script that posts a send per request, as a client would: a new body each time (20,000 users,
-/// then over again). The requests are formatted once, when wrk starts, and then only picked in turn:
-/// formatting each in Lua cost wrk, on the same cores as the server, about 2.5 µs a request more than
-/// a fixed body (17 against 14.5 µs of wrk's CPU a request, measured against Mailroom at c64).
+/// then over again). The requests are formatted once, when wrk starts, and then only picked in turn, so
+/// that wrk, on the same cores as the server, spends as little as it can per request.
 fn send_script(
     dir: &std::path::Path,
     label: &str,
