@@ -23,8 +23,8 @@ mod login_failures;
 mod outbox;
 mod panel_users;
 mod projects;
-mod sessions;
 mod sends;
+mod sessions;
 mod settings;
 mod users;
 

@@ -94,7 +94,6 @@ impl Db {
         })
     }
 
-
     /// The live record of an Idempotency-Key of the account, if any.
     pub async fn idempotency_record(
         &self,
