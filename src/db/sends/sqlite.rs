@@ -154,9 +154,10 @@ impl SqliteSends {
         };
         let conn = open()?;
         // The writer's rows refer only to rows that exist: the project and email type were checked
-        // before the send was queued (neither is ever deleted), and the user was found or created in
-        // the same transaction. So the writer skips SQLite's foreign-key lookups (three per email);
-        // every other connection, and PostgreSQL, still enforce them.
+        // before the send was queued (neither is ever deleted, as a test checks:
+        // `projects_and_email_types_are_never_deleted`), and the user was found or created in the same
+        // transaction. So the writer skips SQLite's foreign-key lookups (three per email); every other
+        // connection, and PostgreSQL, still enforce them.
         conn.execute_batch("PRAGMA foreign_keys = OFF;")?;
         conn.set_prepared_statement_cache_capacity(16);
         let mut sends = SqliteSends {
@@ -408,6 +409,144 @@ mod tests {
         drop(sends);
         db.close().await;
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The writer's rows, written with foreign keys off, refer only to rows that exist: SQLite's own check
+    /// finds nothing amiss (the pool's connections enforce foreign keys; the writer's does not).
+    #[tokio::test]
+    async fn the_writers_rows_keep_the_foreign_keys_it_does_not_check() {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        db.migrate().await.unwrap();
+        let Db::Sqlite(pool) = &db else {
+            unreachable!()
+        };
+        sqlx::raw_sql(
+            "INSERT INTO accounts (id, client_id, name, created_at) VALUES (1, 'cl', 'A', 0);
+             INSERT INTO projects (id, account_id, name, created_at) VALUES (1, 1, 'P', 0);
+             INSERT INTO email_types (id, project_id, name, category, subject, html_body, text_body,
+               created_at, updated_at) VALUES (1, 1, 'T', 'trigger', 'S', 'H', 'H', 0, 0);",
+        )
+        .execute(pool)
+        .await
+        .unwrap();
+        let mut sends = SqliteSends::open(&pool.connect_options()).unwrap();
+        let emails: Vec<NewEmail> = (0..120).map(email).collect();
+        sends.enqueue_emails(&emails).unwrap();
+        // A known user again (found, not created).
+        let mut again = email(0);
+        again.message_id = "msg_again".into();
+        sends.enqueue_emails(&[again]).unwrap();
+        let enforced: bool = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        let writer_enforces: bool = sends
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+            .unwrap();
+        assert!(enforced && !writer_enforces);
+        let (emails, users): (i64, i64) = sends
+            .conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM emails), (SELECT count(*) FROM users)",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((emails, users), (121, 50));
+        let violations: Vec<(String, i64, String)> = sends
+            .conn
+            .prepare("PRAGMA foreign_key_check")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(violations, []);
+        drop(sends);
+        db.close().await;
+    }
+
+    /// The writer's premise (see `open_without_checkpoints`): projects and email types are never deleted,
+    /// so a send checked against them still refers to rows that exist when the writer stores it. No
+    /// migration and no source file deletes, drops or truncates either table, and neither table's
+    /// foreign keys cascade a deletion into it (from its account or project). A migration that rebuilds
+    /// one of them (SQLite's create, copy, drop, rename) must keep every row: check it, then let it pass
+    /// here.
+    #[test]
+    fn projects_and_email_types_are_never_deleted() {
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    files(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        /// Lowercase, without quotes, brackets or backslashes, whitespace runs as one space: SQL as
+        /// written in a migration or in a Rust string, however quoted and wrapped.
+        fn normalized(text: &str) -> String {
+            let text = text.to_lowercase().replace(['"', '`', '[', ']', '\\'], "");
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        }
+        /// Whether `text` has `phrase` followed by the end of a name.
+        fn names(text: &str, phrase: &str) -> bool {
+            text.match_indices(phrase).any(|(at, _)| {
+                !text[at + phrase.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+            })
+        }
+
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut migrations = Vec::new();
+        files(&root.join("migrations"), &mut migrations);
+        let mut sources = Vec::new();
+        files(&root.join("src"), &mut sources);
+        for dialect in ["sqlite", "postgres"] {
+            let sql = migrations
+                .iter()
+                .filter(|p| p.parent().unwrap().ends_with(dialect))
+                .count();
+            assert!(sql >= 6, "{sql} migrations of {dialect} found");
+        }
+        assert!(sources.iter().any(|p| p.ends_with("db/projects.rs")));
+
+        let mut found = Vec::new();
+        for path in migrations.iter().chain(&sources) {
+            let text = normalized(&String::from_utf8_lossy(&std::fs::read(path).unwrap()));
+            for table in ["projects", "email_types"] {
+                for verb in [
+                    "delete from",
+                    "drop table",
+                    "drop table if exists",
+                    "truncate",
+                    "truncate table",
+                ] {
+                    if names(&text, &format!("{verb} {table}")) {
+                        found.push(format!("{}: {verb} {table}", path.display()));
+                    }
+                }
+                // A foreign key of the table's own that cascades a deletion into it.
+                let cascades = text.split(';').any(|statement| {
+                    ["create table", "create table if not exists", "alter table"]
+                        .iter()
+                        .any(|verb| names(statement, &format!("{verb} {table}")))
+                        && statement.contains("on delete cascade")
+                });
+                if cascades {
+                    found.push(format!(
+                        "{}: cascading deletes into {table}",
+                        path.display()
+                    ));
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "the SQLite send writer checks no foreign keys on the premise that projects and email \
+             types are never deleted; found {found:#?}"
+        );
     }
 
     #[test]
