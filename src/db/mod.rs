@@ -2,7 +2,7 @@
 //! All SQL of Mailroom lives in this module. Queries are written once in the portable subset
 //! (`$n` placeholders, `RETURNING`, `ON CONFLICT`) and run on either pool by `with_pool!`;
 //! where the dialects differ, a method matches on the variant. One exception to "sqlx everywhere": the
-//! SQLite send writer's own connection (`sqlite_sends`, rusqlite), used synchronously on its thread.
+//! SQLite send writer's own connection (`sends::sqlite`, rusqlite), used synchronously on its thread.
 use std::{str::FromStr, time::Duration};
 
 use anyhow::Context;
@@ -23,20 +23,18 @@ mod login_failures;
 mod outbox;
 mod panel_users;
 mod projects;
+mod sends;
 mod sessions;
 mod settings;
-mod sqlite_sends;
 mod users;
 
 pub use api_keys::{KeyOwner, NewApiKey};
 pub use delivery::{Captured, ClaimedEmail, Outcome, OutcomeStatus, SenderRow, TemplateRow};
 pub use email_types::NewEmailType;
-pub use emails::{
-    EmailRow, EnqueueOutcome, Enqueued, EventRow, IdempotencyKey, IdempotencyRecord, NewEmail,
-    SendStore,
-};
+pub use emails::{EmailRow, EventRow};
 pub use engagement::{EmailRef, status_rank};
 pub use panel_users::{Credentials, NewPanelUser};
+pub use sends::{EnqueueOutcome, Enqueued, IdempotencyKey, IdempotencyRecord, NewEmail, SendStore};
 pub use sessions::SessionStore;
 pub use users::UserRow;
 

@@ -84,41 +84,15 @@ impl SendWriter {
     /// Most emails committed in one transaction.
     pub const MAX_BATCH: usize = 1000;
 
-    /// Starts the writer; `stored` is notified after each commit.
-    ///
-    /// SQLite has one writer at a time, so one task writes. PostgreSQL takes concurrent transactions and
-    /// spends much of a commit waiting for its flush, so two tasks each take a batch: while one waits, the
-    /// other commits. (More writers split the waiting requests into smaller batches.)
-    ///
-    /// The SQLite writer runs on a thread of its own, with a connection of its own that it uses
-    /// synchronously (see `db::sqlite_sends`). Every send waits for it; as one more task on the runtime's
-    /// threads it would queue behind the request handlers, and the whole process would wait with it.
+    /// Starts the writer; `stored` is notified after each commit. How many writers run, and where
+    /// (a thread of its own for SQLite, tasks for PostgreSQL), is the store's choice
+    /// (`SendStore::spawn_writers`).
     pub fn start(db: &Db, stored: Arc<Notify>) -> anyhow::Result<SendWriter> {
         let (sender, receiver) = mpsc::channel(4 * Self::MAX_BATCH);
         let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
-        let store = db.send_store()?;
-        match store.another() {
-            None => {
-                // SQLite: the store's connection is used synchronously, on a thread of its own.
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()?;
-                std::thread::Builder::new()
-                    .name("send-writer".into())
-                    .spawn(move || {
-                        runtime.block_on(write_batches(store, receiver, stored, true))
-                    })?;
-            }
-            Some(second) => {
-                tokio::spawn(write_batches(
-                    store,
-                    receiver.clone(),
-                    stored.clone(),
-                    false,
-                ));
-                tokio::spawn(write_batches(second, receiver, stored, false));
-            }
-        }
+        db.send_store()?.spawn_writers(move |store, own_thread| {
+            write_batches(store, receiver.clone(), stored.clone(), own_thread)
+        })?;
         Ok(SendWriter { sender })
     }
 

@@ -20,11 +20,14 @@ use anyhow::Context;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params};
 use sqlx::sqlite::SqliteConnectOptions;
 
-use super::emails::{
-    BatchUser, EnqueueOutcome, IDEMPOTENCY_CLAIM_SQL, IDEMPOTENCY_USER_CREATED_SQL,
-    IDEMPOTENCY_WINDOW_MS, NewEmail, keys_of_created_users, place_emails, wanted_users,
+use super::{
+    batch::{
+        BatchUser, EnqueueOutcome, IDEMPOTENCY_CLAIM_SQL, IDEMPOTENCY_USER_CREATED_SQL,
+        IDEMPOTENCY_WINDOW_MS, NewEmail, keys_of_created_users, place_emails, wanted_users,
+    },
+    checkpointer::{Checkpointer, passive_checkpoint},
 };
-use super::{now_ms, users::UPDATE_USER_SQL};
+use crate::db::{now_ms, users::UPDATE_USER_SQL};
 use crate::domain::UserParams;
 #[cfg(test)]
 use crate::domain::random_token;
@@ -103,130 +106,6 @@ pub struct SqliteSends {
     _checkpointer: Option<mpsc::Sender<()>>,
 }
 
-/// How often the checkpointer copies the pages committed to the WAL into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
-/// WAL frames (pages) from which the WAL should start over, so that it does not grow without end: 128 MiB,
-/// about a second of sends at full load. (Starting over costs the writer a short checkpoint with two
-/// fsyncs, a pause of the waiting sends, so it should be rare.)
-const RESTART_WAL_FRAMES: i64 = 32_768;
-
-/// Checkpoints the send writer's database on a thread of its own.
-///
-/// SQLite appends every committed page to the WAL and copies the pages back into the database file at a
-/// checkpoint. By default the connection that commits runs one whenever the WAL reaches 1,000 pages, as
-/// part of its commit. For the send writer that was a stall of every waiting send: a batch of sends
-/// appends about a WAL page per email (at full load a batch holds about 9 sends, and each commit
-/// rewrites the tail pages of the emails table and its indexes — the index by user where the batch's
-/// users are —, `sqlite_sequence` and page 1), so at full load the writer ran tens of checkpoints a
-/// second, each with two fsyncs, and p99 latency went from about 5 ms to hundreds. Now the writer
-/// never checkpoints on its own; this thread does, every `CHECKPOINT_EVERY`, beside the writer (a
-/// passive checkpoint does not block it) and copies each page once however often it was rewritten in
-/// between.
-///
-/// The WAL starts over only at a write transaction that finds all of it copied, which under a steady
-/// load seldom happens while the checkpointer runs beside the writer. So when the WAL has grown past
-/// `RESTART_WAL_FRAMES`, the checkpointer catches up and then asks the writer to copy the last few
-/// pages itself, between two batches: its next transaction starts the WAL over.
-struct Checkpointer {
-    conn: Connection,
-    restart_wal: Arc<AtomicBool>,
-    restart_frames: i64,
-    /// The WAL's copied frames at the last sync (a pass that copies nothing new syncs nothing).
-    copied: i64,
-}
-
-impl Checkpointer {
-    fn run(mut self, stop: mpsc::Receiver<()>) {
-        while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
-            if let Err(e) = self.checkpoint() {
-                tracing::warn!(error = %e, "SQLite checkpoint failed");
-            }
-        }
-    }
-
-    /// One pass; true when it copied pages into the database file (and so synced it).
-    fn checkpoint(&mut self) -> rusqlite::Result<bool> {
-        let (mut frames, mut copied) = passive_checkpoint(&self.conn)?;
-        let mut synced = self.sync_copied(copied)?;
-        if frames >= self.restart_frames && !self.restart_wal.load(Ordering::Relaxed) {
-            // Catch up with what the writer appended during the pass (a shorter pass each time).
-            for _ in 0..3 {
-                if frames - copied < 256 {
-                    break;
-                }
-                (frames, copied) = passive_checkpoint(&self.conn)?;
-            }
-            synced |= self.sync_copied(copied)?;
-            self.restart_wal.store(true, Ordering::Relaxed);
-        }
-        Ok(synced)
-    }
-
-    /// Syncs the database file when the WAL's `copied` frames differ from the last sync's: `copied`
-    /// counts from the WAL's start, so it changes when a pass copied pages (or when the WAL started over
-    /// since, after which the writer has appended new ones). True when it synced.
-    fn sync_copied(&mut self, copied: i64) -> rusqlite::Result<bool> {
-        let new = copied > 0 && copied != self.copied;
-        if new {
-            sync_database_file(&self.conn)?;
-        }
-        self.copied = copied;
-        Ok(new)
-    }
-}
-
-/// Flushes the pages that checkpoints copied into the database file to the disk.
-///
-/// A checkpoint that copies the whole WAL syncs the database file before the WAL may start over; one
-/// that copies only part of it (the checkpointer's, as the writer keeps appending) does not. So without
-/// this every page copied since the WAL last started over (up to `RESTART_WAL_FRAMES` of them, 128 MiB)
-/// waited in the kernel for the writer's last checkpoint, and its fsync held every waiting send for
-/// 10 to 30 ms (seen with `perf trace` at c64). Synced here after each pass, on the checkpointer's
-/// thread, the writer's fsync finds only its own last pages.
-fn sync_database_file(conn: &Connection) -> rusqlite::Result<()> {
-    let mut file: *mut rusqlite::ffi::sqlite3_file = std::ptr::null_mut();
-    // SAFETY: `conn.handle()` is the connection's open handle, used only on this thread.
-    // SQLITE_FCNTL_FILE_POINTER writes the `sqlite3_file` of the "main" database (owned by the
-    // connection, valid while it is open) into `file`; its `xSync` is the VFS's own fsync of that file.
-    let rc = unsafe {
-        let rc = rusqlite::ffi::sqlite3_file_control(
-            conn.handle(),
-            c"main".as_ptr(),
-            rusqlite::ffi::SQLITE_FCNTL_FILE_POINTER,
-            (&raw mut file).cast(),
-        );
-        match (rc, file.as_ref().and_then(|f| f.pMethods.as_ref())) {
-            (rusqlite::ffi::SQLITE_OK, Some(methods)) => match methods.xSync {
-                Some(sync) => sync(file, rusqlite::ffi::SQLITE_SYNC_NORMAL),
-                None => rusqlite::ffi::SQLITE_OK,
-            },
-            (rusqlite::ffi::SQLITE_OK, None) => rusqlite::ffi::SQLITE_OK,
-            (rc, _) => rc,
-        }
-    };
-    if rc == rusqlite::ffi::SQLITE_OK {
-        Ok(())
-    } else {
-        Err(rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rc),
-            Some("cannot sync the database file".into()),
-        ))
-    }
-}
-
-/// Copies what it can of the WAL into the database file without waiting for anyone; returns the WAL's
-/// frames and how many of them are copied (both 0 while another connection checkpoints).
-fn passive_checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-        let busy: bool = row.get(0)?;
-        Ok(if busy {
-            (0, 0)
-        } else {
-            (row.get(1)?, row.get(2)?)
-        })
-    })
-}
-
 impl SqliteSends {
     /// Opens the database of `options` with the settings of the pool's connections, and for a database
     /// file starts its checkpointer.
@@ -235,12 +114,8 @@ impl SqliteSends {
         let Some(checkpointer) = checkpointer else {
             return Ok(sends);
         };
-        let (stop, stopped) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("sqlite-checkpoint".into())
-            .spawn(move || checkpointer.run(stopped))?;
         Ok(SqliteSends {
-            _checkpointer: Some(stop),
+            _checkpointer: Some(checkpointer.spawn()?),
             ..sends
         })
     }
@@ -279,9 +154,10 @@ impl SqliteSends {
         };
         let conn = open()?;
         // The writer's rows refer only to rows that exist: the project and email type were checked
-        // before the send was queued (neither is ever deleted), and the user was found or created in
-        // the same transaction. So the writer skips SQLite's foreign-key lookups (three per email);
-        // every other connection, and PostgreSQL, still enforce them.
+        // before the send was queued (neither is ever deleted, as a test checks:
+        // `projects_and_email_types_are_never_deleted`), and the user was found or created in the same
+        // transaction. So the writer skips SQLite's foreign-key lookups (three per email); every other
+        // connection, and PostgreSQL, still enforce them.
         conn.execute_batch("PRAGMA foreign_keys = OFF;")?;
         conn.set_prepared_statement_cache_capacity(16);
         let mut sends = SqliteSends {
@@ -294,16 +170,11 @@ impl SqliteSends {
         }
         let restart_wal = Arc::new(AtomicBool::new(false));
         sends.restart_wal = Some(restart_wal.clone());
-        let checkpointer = Checkpointer {
-            conn: open()?,
-            restart_wal,
-            restart_frames: RESTART_WAL_FRAMES,
-            copied: 0,
-        };
+        let checkpointer = Checkpointer::new(open()?, restart_wal);
         Ok((sends, Some(checkpointer)))
     }
 
-    /// Stores a batch of emails in one transaction, as `Db::enqueue_emails` does on PostgreSQL: creates or
+    /// Stores a batch of emails in one transaction, as `postgres::enqueue_emails` does on PostgreSQL: creates or
     /// updates their users, stores each email with its first status, records the Idempotency-Keys. When
     /// this returns, every email of the batch is durable. The outcomes are in the order of `batch`.
     pub fn enqueue_emails(&mut self, batch: &[NewEmail]) -> anyhow::Result<Vec<EnqueueOutcome>> {
@@ -538,6 +409,144 @@ mod tests {
         drop(sends);
         db.close().await;
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The writer's rows, written with foreign keys off, refer only to rows that exist: SQLite's own check
+    /// finds nothing amiss (the pool's connections enforce foreign keys; the writer's does not).
+    #[tokio::test]
+    async fn the_writers_rows_keep_the_foreign_keys_it_does_not_check() {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        db.migrate().await.unwrap();
+        let Db::Sqlite(pool) = &db else {
+            unreachable!()
+        };
+        sqlx::raw_sql(
+            "INSERT INTO accounts (id, client_id, name, created_at) VALUES (1, 'cl', 'A', 0);
+             INSERT INTO projects (id, account_id, name, created_at) VALUES (1, 1, 'P', 0);
+             INSERT INTO email_types (id, project_id, name, category, subject, html_body, text_body,
+               created_at, updated_at) VALUES (1, 1, 'T', 'trigger', 'S', 'H', 'H', 0, 0);",
+        )
+        .execute(pool)
+        .await
+        .unwrap();
+        let mut sends = SqliteSends::open(&pool.connect_options()).unwrap();
+        let emails: Vec<NewEmail> = (0..120).map(email).collect();
+        sends.enqueue_emails(&emails).unwrap();
+        // A known user again (found, not created).
+        let mut again = email(0);
+        again.message_id = "msg_again".into();
+        sends.enqueue_emails(&[again]).unwrap();
+        let enforced: bool = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        let writer_enforces: bool = sends
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+            .unwrap();
+        assert!(enforced && !writer_enforces);
+        let (emails, users): (i64, i64) = sends
+            .conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM emails), (SELECT count(*) FROM users)",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((emails, users), (121, 50));
+        let violations: Vec<(String, i64, String)> = sends
+            .conn
+            .prepare("PRAGMA foreign_key_check")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(violations, []);
+        drop(sends);
+        db.close().await;
+    }
+
+    /// The writer's premise (see `open_without_checkpoints`): projects and email types are never deleted,
+    /// so a send checked against them still refers to rows that exist when the writer stores it. No
+    /// migration and no source file deletes, drops or truncates either table, and neither table's
+    /// foreign keys cascade a deletion into it (from its account or project). A migration that rebuilds
+    /// one of them (SQLite's create, copy, drop, rename) must keep every row: check it, then let it pass
+    /// here.
+    #[test]
+    fn projects_and_email_types_are_never_deleted() {
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    files(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        /// Lowercase, without quotes, brackets or backslashes, whitespace runs as one space: SQL as
+        /// written in a migration or in a Rust string, however quoted and wrapped.
+        fn normalized(text: &str) -> String {
+            let text = text.to_lowercase().replace(['"', '`', '[', ']', '\\'], "");
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        }
+        /// Whether `text` has `phrase` followed by the end of a name.
+        fn names(text: &str, phrase: &str) -> bool {
+            text.match_indices(phrase).any(|(at, _)| {
+                !text[at + phrase.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+            })
+        }
+
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut migrations = Vec::new();
+        files(&root.join("migrations"), &mut migrations);
+        let mut sources = Vec::new();
+        files(&root.join("src"), &mut sources);
+        for dialect in ["sqlite", "postgres"] {
+            let sql = migrations
+                .iter()
+                .filter(|p| p.parent().unwrap().ends_with(dialect))
+                .count();
+            assert!(sql >= 6, "{sql} migrations of {dialect} found");
+        }
+        assert!(sources.iter().any(|p| p.ends_with("db/projects.rs")));
+
+        let mut found = Vec::new();
+        for path in migrations.iter().chain(&sources) {
+            let text = normalized(&String::from_utf8_lossy(&std::fs::read(path).unwrap()));
+            for table in ["projects", "email_types"] {
+                for verb in [
+                    "delete from",
+                    "drop table",
+                    "drop table if exists",
+                    "truncate",
+                    "truncate table",
+                ] {
+                    if names(&text, &format!("{verb} {table}")) {
+                        found.push(format!("{}: {verb} {table}", path.display()));
+                    }
+                }
+                // A foreign key of the table's own that cascades a deletion into it.
+                let cascades = text.split(';').any(|statement| {
+                    ["create table", "create table if not exists", "alter table"]
+                        .iter()
+                        .any(|verb| names(statement, &format!("{verb} {table}")))
+                        && statement.contains("on delete cascade")
+                });
+                if cascades {
+                    found.push(format!(
+                        "{}: cascading deletes into {table}",
+                        path.display()
+                    ));
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "the SQLite send writer checks no foreign keys on the premise that projects and email \
+             types are never deleted; found {found:#?}"
+        );
     }
 
     #[test]
