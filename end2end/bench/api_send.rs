@@ -262,8 +262,12 @@ async fn mailroom(
 
 #[tokio::main]
 async fn main() {
-    let dir = std::env::temp_dir().join(format!("mailroom-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    // Removed when `scratch` is dropped at the end of main.
+    let scratch = tempfile::Builder::new()
+        .prefix("mailroom-bench-")
+        .tempdir()
+        .unwrap();
+    let dir = scratch.path();
     let plain = dir.join("post.lua");
     std::fs::write(&plain, "wrk.method = \"POST\"\nwrk.body = '{\"x\":1}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n").unwrap();
     println!(
@@ -287,7 +291,7 @@ async fn main() {
         Target {
             label: "(b') group-commit, sends",
             url: group,
-            script: send_script(&dir, "baseline", "Basic YmVuY2g6a2V5", 1, 1)
+            script: send_script(dir, "baseline", "Basic YmVuY2g6a2V5", 1, 1)
                 .to_str()
                 .unwrap()
                 .to_owned(),
@@ -295,12 +299,12 @@ async fn main() {
     ];
     let mut servers = Vec::new();
     let sqlite_url = format!("sqlite://{}", dir.join("mailroom.db").display());
-    let (server, target) = mailroom("mailroom SQLite", &sqlite_url, &dir).await;
+    let (server, target) = mailroom("mailroom SQLite", &sqlite_url, dir).await;
     servers.push(("SQLite", server));
     targets.push(target);
     match fresh_postgres(POSTGRES_DB).await {
         Some(url) => {
-            let (server, target) = mailroom("mailroom PostgreSQL", &url, &dir).await;
+            let (server, target) = mailroom("mailroom PostgreSQL", &url, dir).await;
             servers.push(("PostgreSQL", server));
             targets.push(target);
         }
@@ -367,5 +371,4 @@ async fn main() {
         .collect();
     println!("peak RSS of mailroom: {}", rss.join(", "));
     drop_postgres(POSTGRES_DB).await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -804,8 +804,12 @@ async fn main() {
         );
         return;
     };
-    let dir = std::env::temp_dir().join(format!("mailroom-delivery-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    // Removed when `scratch` is dropped at the end of main.
+    let scratch = tempfile::Builder::new()
+        .prefix("mailroom-delivery-")
+        .tempdir()
+        .unwrap();
+    let dir = scratch.path();
     let sink = start_sink(&sink_bin);
     println!(
         "Delivery of {EMAILS} emails to smtp-sink on 127.0.0.1:{} (same cores for everything)",
@@ -823,7 +827,7 @@ async fn main() {
         ))
     };
     let mut results = Vec::new();
-    results.extend(both_runs("mailroom SQLite", sqlite_url, &dir, &sink).await);
+    results.extend(both_runs("mailroom SQLite", sqlite_url, dir, &sink).await);
     let sqlite_only = std::env::args().any(|a| a == "sqlite");
     match if sqlite_only {
         None
@@ -831,7 +835,7 @@ async fn main() {
         both_runs(
             "mailroom PostgreSQL",
             async || fresh_postgres(POSTGRES_DB).await,
-            &dir,
+            dir,
             &sink,
         )
         .await
@@ -900,5 +904,4 @@ async fn main() {
             drained.rss_mib
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -45,17 +45,8 @@ pub struct TestApp {
 pub struct TestDatabase {
     pub url: String,
     drop_pg: Option<(String, String)>,
-    _dir: Option<tempdir::Dir>,
-}
-
-mod tempdir {
-    /// A scratch folder removed when dropped.
-    pub struct Dir(pub std::path::PathBuf);
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    /// The SQLite database's folder, removed when dropped.
+    _dir: Option<tempfile::TempDir>,
 }
 
 fn unique_suffix() -> String {
@@ -82,13 +73,15 @@ impl TestDatabase {
     pub async fn new(backend: Backend) -> TestDatabase {
         match backend {
             Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("mailroom_test_{}", unique_suffix()));
-                std::fs::create_dir_all(&dir).unwrap();
-                let url = format!("sqlite://{}", dir.join("mailroom.db").display());
+                let dir = tempfile::Builder::new()
+                    .prefix("mailroom_test_")
+                    .tempdir()
+                    .unwrap();
+                let url = format!("sqlite://{}", dir.path().join("mailroom.db").display());
                 TestDatabase {
                     url,
                     drop_pg: None,
-                    _dir: Some(tempdir::Dir(dir)),
+                    _dir: Some(dir),
                 }
             }
             Backend::Postgres => {
