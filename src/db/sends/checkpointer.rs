@@ -22,11 +22,9 @@ const RESTART_WAL_FRAMES: i64 = 32_768;
 ///
 /// SQLite appends every committed page to the WAL and copies the pages back into the database file at a
 /// checkpoint. By default the connection that commits runs one whenever the WAL reaches 1,000 pages, as
-/// part of its commit. For the send writer that was a stall of every waiting send: a batch of sends
-/// appends about a WAL page per email (at full load a batch holds about 9 sends, and each commit
-/// rewrites the tail pages of the emails table and its indexes — the index by user where the batch's
-/// users are —, `sqlite_sequence` and page 1), so at full load the writer ran tens of checkpoints a
-/// second, each with two fsyncs, and p99 latency went from about 5 ms to hundreds. Now the writer
+/// part of its commit. For the send writer, which appends about a WAL page per email, that meant tens
+/// of checkpoints a second under load, each with two fsyncs inside a commit that every waiting send
+/// waits for (the measurements are in end2end/bench/RESULTS.md). Now the writer
 /// never checkpoints on its own; this thread does, every `CHECKPOINT_EVERY`, beside the writer (a
 /// passive checkpoint does not block it) and copies each page once however often it was rewritten in
 /// between.
@@ -109,8 +107,8 @@ impl Checkpointer {
 /// A checkpoint that copies the whole WAL syncs the database file before the WAL may start over; one
 /// that copies only part of it (the checkpointer's, as the writer keeps appending) does not. So without
 /// this every page copied since the WAL last started over (up to `RESTART_WAL_FRAMES` of them, 128 MiB)
-/// waited in the kernel for the writer's last checkpoint, and its fsync held every waiting send for
-/// 10 to 30 ms (seen with `perf trace` at c64). Synced here after each pass, on the checkpointer's
+/// waited in the kernel for the writer's last checkpoint, whose fsync held every waiting send (the p99
+/// stalls in end2end/bench/RESULTS.md). Synced here after each pass, on the checkpointer's
 /// thread, the writer's fsync finds only its own last pages.
 fn sync_database_file(conn: &Connection) -> rusqlite::Result<()> {
     let mut file: *mut rusqlite::ffi::sqlite3_file = std::ptr::null_mut();

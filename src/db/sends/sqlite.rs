@@ -143,9 +143,8 @@ impl SqliteSends {
             // The page cache has a price at each commit that grows with it: while SQLite (3.46)
             // rebalances a B-tree it gives a page the lock-byte page's number for a moment (262,145 with
             // 4 KiB pages), so a commit after an index split scans the cache's whole hash table
-            // (pcache1TruncateUnsafe). With a database of a few hundred MB under load (perf, share of
-            // this thread's CPU): 16 MiB of cache, scan 12 % + page reads 2 %; 4 MiB, 4 % + 4 %;
-            // 2 MiB, 2 % + 7 %. So 4 MiB: a fixed cost per commit traded for a few more page reads.
+            // (pcache1TruncateUnsafe). 4 MiB trades that fixed cost per commit for a few more page
+            // reads (profiles of 2, 4 and 16 MiB in end2end/bench/RESULTS.md).
             conn.execute_batch(
                 "PRAGMA synchronous = NORMAL; PRAGMA temp_store = memory; PRAGMA cache_size = -4096;
                  PRAGMA wal_autocheckpoint = 0;",
