@@ -20,5 +20,6 @@ mod email_types;
 mod engagement;
 mod keys;
 mod openapi;
+mod pages;
 mod roles;
 mod staff;

@@ -1,7 +1,6 @@
-use leptos::prelude::*;
-
+use leptos::{Params, prelude::*};
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::{components::A, hooks::use_params, params::Params};
 
 use crate::{
     components::{Field, FormError, SaveNote, field_error, reset_on_success},
@@ -133,17 +132,17 @@ const SAMPLE: &str = r#"{
   "data": {"code": "123456"}
 }"#;
 
+/// The `:type_id` of an email type's page; a malformed one reads as 0 (not found), like `IdParams`.
+#[derive(Params, PartialEq, Clone)]
+struct TypeParams {
+    type_id: i64,
+}
+
 /// One email type: edit its templates and preview them over sample data.
 #[component]
 pub fn EmailTypePage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params.with(|p| {
-            p.get("type_id")
-                .and_then(|id| id.parse::<i64>().ok())
-                .unwrap_or(0)
-        })
-    };
+    let params = use_params::<TypeParams>();
+    let id = move || params.with(|p| p.as_ref().map_or(0, |p| p.type_id));
     let detail = Resource::new(id, get_email_type);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the email type…"</p> }>

@@ -7,6 +7,7 @@ pub mod home;
 pub mod login;
 pub mod not_found;
 pub mod outbox;
+pub mod params;
 pub mod projects;
 pub mod staff;
 pub mod suppressions;

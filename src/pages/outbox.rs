@@ -2,28 +2,25 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
     components::{A, Form},
-    hooks::{use_params_map, use_query_map},
+    hooks::use_params,
 };
 
 use crate::{
     components::Pagination,
     model::{OutboxEntry, format_time},
-    pages::accounts::encode,
+    pages::{
+        accounts::encode,
+        params::{IdParams, SearchQuery, use_list_query},
+    },
     server_fns::outbox::{get_outbox_message, list_outbox},
 };
 
 /// The captured outbox: what Mailroom would have sent, kept when no SMTP relay is configured.
 #[component]
 pub fn OutboxPage() -> impl IntoView {
-    let query = use_query_map();
-    let search = move || query.with(|q| q.get("q").unwrap_or_default());
-    let page = move || {
-        query.with(|q| {
-            q.get("page")
-                .and_then(|p| p.parse::<u32>().ok())
-                .unwrap_or(1)
-        })
-    };
+    let query = use_list_query::<SearchQuery>();
+    let search = move || query.with(|q| q.q.clone().unwrap_or_default());
+    let page = move || query.with(|q| q.page.0);
     let entries = Resource::new(move || (search(), page()), |(q, p)| list_outbox(q, p));
     view! {
         <Title text="Outbox" />
@@ -103,14 +100,8 @@ fn OutboxTable(items: Vec<OutboxEntry>) -> impl IntoView {
 /// One captured email: its headers, the text part, the HTML part (in a sandbox) and the source.
 #[component]
 pub fn OutboxMessagePage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params.with(|p| {
-            p.get("id")
-                .and_then(|id| id.parse::<i64>().ok())
-                .unwrap_or(0)
-        })
-    };
+    let params = use_params::<IdParams>();
+    let id = move || params.with(|p| p.as_ref().map_or(0, |p| p.id));
     let message = Resource::new(id, get_outbox_message);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the email…"</p> }>

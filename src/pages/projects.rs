@@ -1,9 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    components::A,
-    hooks::{use_params_map, use_query_map},
-};
+use leptos_router::{components::A, hooks::use_params};
 
 use crate::{
     components::{Field, FormError, Pagination, SaveNote, field_error},
@@ -11,6 +8,7 @@ use crate::{
     model::{ProjectInfo, SessionUser, format_time},
     pages::{
         email_types::{EmailTypesSection, email_types_resource},
+        params::{IdParams, PageQuery, use_list_query},
         suppressions::{Suppressions, SuppressionsSection},
     },
     server_fns::email_types::CreateEmailType,
@@ -22,14 +20,8 @@ use crate::{
 pub fn ProjectsPage() -> impl IntoView {
     let me = expect_context::<SessionUser>();
     let show_account = me.role.is_staff();
-    let query = use_query_map();
-    let page = move || {
-        query.with(|q| {
-            q.get("page")
-                .and_then(|p| p.parse::<u32>().ok())
-                .unwrap_or(1)
-        })
-    };
+    let query = use_list_query::<PageQuery>();
+    let page = move || query.with(|q| q.page.0);
     let projects = Resource::new(page, list_projects);
     view! {
         <Title text="Projects" />
@@ -94,14 +86,8 @@ fn ProjectsTable(items: Vec<ProjectInfo>, show_account: bool) -> impl IntoView {
 /// One project. (Editing, webhooks and email types come with the next capabilities.)
 #[component]
 pub fn ProjectPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params.with(|p| {
-            p.get("id")
-                .and_then(|id| id.parse::<i64>().ok())
-                .unwrap_or(0)
-        })
-    };
+    let params = use_params::<IdParams>();
+    let id = move || params.with(|p| p.as_ref().map_or(0, |p| p.id));
     let project = Resource::new(id, get_project);
     let create_type = ServerAction::<CreateEmailType>::new();
     let types = email_types_resource(id, create_type);

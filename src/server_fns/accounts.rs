@@ -7,9 +7,7 @@ use crate::{
 
 #[server(endpoint = "list_accounts")]
 pub async fn list_accounts(search: String, page: u32) -> Result<Page<AccountSummary>, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::accounts::search(&state.db, &actor, &search, page).await
     })
     .await
@@ -18,9 +16,7 @@ pub async fn list_accounts(search: String, page: u32) -> Result<Page<AccountSumm
 /// Creates an account and opens its page.
 #[server(endpoint = "create_account")]
 pub async fn create_account(name: String) -> Result<Account, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         let account = crate::services::accounts::create(&state.db, &actor, &name).await?;
         leptos_axum::redirect(&format!("/accounts/{}", account.id));
         Ok(account)
@@ -30,9 +26,7 @@ pub async fn create_account(name: String) -> Result<Account, AppError> {
 
 #[server(endpoint = "get_account")]
 pub async fn get_account(account_id: i64) -> Result<AccountDetails, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::accounts::page(&state.db, &actor, account_id).await
     })
     .await
@@ -40,9 +34,7 @@ pub async fn get_account(account_id: i64) -> Result<AccountDetails, AppError> {
 
 #[server(endpoint = "set_account_suspended")]
 pub async fn set_account_suspended(account_id: i64, suspended: bool) -> Result<(), AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::accounts::set_suspended(&state.db, &actor, account_id, suspended).await
     })
     .await
@@ -51,9 +43,7 @@ pub async fn set_account_suspended(account_id: i64, suspended: bool) -> Result<(
 /// Issues an API key; the answer is the only time the full key is shown.
 #[server(endpoint = "issue_api_key")]
 pub async fn issue_api_key(account_id: i64, label: String) -> Result<IssuedKey, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::api_keys::issue(&state.db, &state.secret_key, &actor, account_id, &label)
             .await
     })
@@ -62,9 +52,7 @@ pub async fn issue_api_key(account_id: i64, label: String) -> Result<IssuedKey, 
 
 #[server(endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(account_id: i64, key_id: i64) -> Result<(), AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::api_keys::revoke(&state.db, &actor, account_id, key_id).await
     })
     .await
@@ -76,9 +64,7 @@ pub async fn add_client_user(
     email: String,
     password: String,
 ) -> Result<PanelUserInfo, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::panel_users::add_client_user(
             &state.db, &actor, account_id, &email, &password,
         )
@@ -89,9 +75,7 @@ pub async fn add_client_user(
 
 #[server(endpoint = "create_project")]
 pub async fn create_project(account_id: i64, name: String) -> Result<ProjectInfo, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::projects::create(&state.db, &actor, account_id, &name).await
     })
     .await

@@ -45,7 +45,7 @@ pub async fn session_user(state: &AppState) -> Result<Option<SessionUser>, AppEr
 }
 
 /// The state and the signed-in actor; `Unauthenticated` when nobody is signed in.
-pub async fn actor() -> Result<(AppState, Actor), AppError> {
+async fn actor() -> Result<(AppState, Actor), AppError> {
     let state = state()?;
     let user = session_user(&state)
         .await?
@@ -64,6 +64,20 @@ pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Resu
         options.set_status(e.status());
     }
     result
+}
+
+/// `respond` around a body that needs the signed-in actor: the common shape of the panel's server
+/// functions. The body gets the state and the actor; nobody signed in answers `Unauthenticated` (401).
+pub async fn with_actor<T, F, Fut>(body: F) -> Result<T, AppError>
+where
+    F: FnOnce(AppState, Actor) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    respond(async move {
+        let (state, actor) = actor().await?;
+        body(state, actor).await
+    })
+    .await
 }
 
 /// True when the request is a plain HTML form post (no JavaScript): the answer becomes a redirect.

@@ -7,9 +7,7 @@ use crate::{
 
 #[server(endpoint = "list_email_types")]
 pub async fn list_email_types(project_id: i64) -> Result<Vec<EmailTypeInfo>, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::email_types::list(&state.db, &actor, project_id).await
     })
     .await
@@ -25,10 +23,8 @@ pub async fn create_email_type(
     html_body: String,
     text_body: String,
 ) -> Result<i64, AppError> {
-    use super::ctx;
     use crate::services::email_types::{EmailTypeInput, create};
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         let input = EmailTypeInput {
             name: &name,
             category: &category,
@@ -44,9 +40,7 @@ pub async fn create_email_type(
 /// An email type with its templates.
 #[server(endpoint = "get_email_type")]
 pub async fn get_email_type(type_id: i64) -> Result<EmailTypeDetail, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::email_types::get(&state.db, &actor, type_id).await
     })
     .await
@@ -62,10 +56,8 @@ pub async fn update_email_type(
     html_body: String,
     text_body: String,
 ) -> Result<EmailTypeDetail, AppError> {
-    use super::ctx;
     use crate::services::email_types::{EmailTypeInput, update};
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         let input = EmailTypeInput {
             name: &name,
             category: &category,
@@ -81,9 +73,7 @@ pub async fn update_email_type(
 /// Renders the saved email type over sample data.
 #[server(endpoint = "preview_email_type")]
 pub async fn preview_email_type(type_id: i64, sample: String) -> Result<EmailPreview, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::email_types::preview(&state.db, &actor, type_id, &sample).await
     })
     .await

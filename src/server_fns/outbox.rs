@@ -8,9 +8,7 @@ use crate::{
 /// Captured emails the signed-in user may read.
 #[server(endpoint = "list_outbox")]
 pub async fn list_outbox(search: String, page: u32) -> Result<Page<OutboxEntry>, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::outbox::list(&state.db, &actor, &search, page).await
     })
     .await
@@ -18,9 +16,7 @@ pub async fn list_outbox(search: String, page: u32) -> Result<Page<OutboxEntry>,
 
 #[server(endpoint = "get_outbox_message")]
 pub async fn get_outbox_message(id: i64) -> Result<OutboxMessage, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::outbox::get(&state.db, &actor, id).await
     })
     .await

@@ -8,9 +8,7 @@ use crate::{
 /// The projects the signed-in user may see.
 #[server(endpoint = "list_projects")]
 pub async fn list_projects(page: u32) -> Result<Page<ProjectInfo>, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::projects::visible(&state.db, &actor, page).await
     })
     .await
@@ -18,9 +16,7 @@ pub async fn list_projects(page: u32) -> Result<Page<ProjectInfo>, AppError> {
 
 #[server(endpoint = "get_project")]
 pub async fn get_project(project_id: i64) -> Result<ProjectInfo, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::projects::get(&state.db, &actor, project_id).await
     })
     .await
@@ -33,9 +29,7 @@ pub async fn set_project_sender(
     sender_email: String,
     sender_name: String,
 ) -> Result<ProjectInfo, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::projects::set_sender(
             &state.db,
             &actor,

@@ -4,9 +4,7 @@ use crate::{error::AppError, model::PanelUserInfo};
 
 #[server(endpoint = "list_staff")]
 pub async fn list_staff() -> Result<Vec<PanelUserInfo>, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::panel_users::staff(&state.db, &actor).await
     })
     .await
@@ -19,10 +17,8 @@ pub async fn add_staff(
     role: String,
     password: String,
 ) -> Result<PanelUserInfo, AppError> {
-    use super::ctx;
     use crate::domain::Role;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         let role = Role::parse(&role).ok_or_else(|| AppError::Invalid {
             field: "role".into(),
             message: "must be CSM or support".into(),
@@ -35,9 +31,7 @@ pub async fn add_staff(
 /// Disables or re-enables any panel login (staff or client).
 #[server(endpoint = "set_login_disabled")]
 pub async fn set_login_disabled(user_id: i64, disabled: bool) -> Result<PanelUserInfo, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::panel_users::set_disabled(&state.db, &actor, user_id, disabled).await
     })
     .await

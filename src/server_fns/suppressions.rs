@@ -11,9 +11,7 @@ pub async fn list_suppressions(
     project_id: i64,
     page: u32,
 ) -> Result<Page<SuppressedUser>, AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::engagement::suppressions(&state.db, &actor, project_id, page).await
     })
     .await
@@ -22,9 +20,7 @@ pub async fn list_suppressions(
 /// Sends to a suppressed or unsubscribed user again.
 #[server(endpoint = "lift_suppression")]
 pub async fn lift_suppression(project_id: i64, user_id: i64) -> Result<(), AppError> {
-    use super::ctx;
-    ctx::respond(async move {
-        let (state, actor) = ctx::actor().await?;
+    super::ctx::with_actor(|state, actor| async move {
         crate::services::engagement::lift(&state.db, &actor, project_id, user_id).await
     })
     .await

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::{components::A, hooks::use_params};
 
 use crate::{
     components::{
@@ -12,6 +12,7 @@ use crate::{
         AccountDetails, ApiKeyInfo, AuditEntry, PanelUserInfo, ProjectInfo, SessionUser,
         format_time,
     },
+    pages::params::IdParams,
     server_fns::{
         accounts::{
             AddClientUser, CreateProject, IssueApiKey, RevokeApiKey, SetAccountSuspended,
@@ -60,14 +61,8 @@ impl Actions {
 pub fn AccountPage() -> impl IntoView {
     let me = expect_context::<SessionUser>();
     let can_edit = me.role == Role::Csm;
-    let params = use_params_map();
-    let account_id = move || {
-        params.with(|p| {
-            p.get("id")
-                .and_then(|id| id.parse::<i64>().ok())
-                .unwrap_or(0)
-        })
-    };
+    let params = use_params::<IdParams>();
+    let account_id = move || params.with(|p| p.as_ref().map_or(0, |p| p.id));
     let actions = Actions::new();
     provide_context(actions);
     let data = Resource::new(

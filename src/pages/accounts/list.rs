@@ -1,29 +1,21 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    components::{A, Form},
-    hooks::use_query_map,
-};
+use leptos_router::components::{A, Form};
 
 use crate::{
     components::{Field, FormError, Pagination, StatusBadge, field_error},
     domain::Role,
     model::{AccountSummary, SessionUser, format_time},
+    pages::params::{SearchQuery, use_list_query},
     server_fns::accounts::{CreateAccount, list_accounts},
 };
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
     let me = expect_context::<SessionUser>();
-    let query = use_query_map();
-    let search = move || query.with(|q| q.get("q").unwrap_or_default());
-    let page = move || {
-        query.with(|q| {
-            q.get("page")
-                .and_then(|p| p.parse::<u32>().ok())
-                .unwrap_or(1)
-        })
-    };
+    let query = use_list_query::<SearchQuery>();
+    let search = move || query.with(|q| q.q.clone().unwrap_or_default());
+    let page = move || query.with(|q| q.page.0);
     let accounts = Resource::new(move || (search(), page()), |(q, p)| list_accounts(q, p));
 
     view! {

@@ -1,21 +1,30 @@
-use leptos::prelude::*;
+use leptos::{Params, prelude::*};
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::{components::A, hooks::use_params, params::Params};
 
 use crate::{
     components::CopyButton,
     model::{ApiReference, EndpointDoc, FieldDoc, ResponseDoc},
 };
 
+/// The `:slug` of an endpoint's page.
+#[derive(Params, PartialEq, Clone)]
+struct SlugParams {
+    slug: String,
+}
+
 /// One endpoint: description and fields on the left; the request example and the Response window with a
 /// tab per status on the right.
 #[component]
 pub fn EndpointPage() -> impl IntoView {
     let reference = expect_context::<ApiReference>();
-    let params = use_params_map();
+    let params = use_params::<SlugParams>();
     move || {
-        let slug = params.with(|p| p.get("slug").unwrap_or_default());
-        match reference.endpoints.iter().find(|e| e.slug == slug).cloned() {
+        let endpoint = params.with(|p| {
+            let slug = p.as_ref().ok()?.slug.as_str();
+            reference.endpoints.iter().find(|e| e.slug == slug).cloned()
+        });
+        match endpoint {
             Some(endpoint) => view! { <Endpoint endpoint /> }.into_any(),
             None => view! {
                 <Title text="API docs" />
