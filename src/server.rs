@@ -5,7 +5,7 @@ use axum::{
     Router, ServiceExt,
     body::Body,
     extract::{Request, State},
-    http::{HeaderMap, Method, StatusCode, header},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -87,35 +87,45 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
     handle_server_fns_with_context(move || provide_context(state.clone()), req).await
 }
 
-/// CSRF defence for the panel: a state-changing request that a browser marks as coming from another site
-/// is refused. (Cookies are also `SameSite=Lax`.) Requests without these headers are not from a browser.
+/// CSRF defence for the panel: a state-changing request is taken only from the panel's own pages. A
+/// browser says where a request comes from in `Sec-Fetch-Site`: only `same-origin` is taken (not
+/// `same-site`: another host of the same site, such as a client's subdomain, is not the panel), and
+/// `none` (the user's own action) only with an `Origin` that is this host. Older browsers send just
+/// `Origin`, which must then be this host. (Cookies are also `SameSite=Lax`.) Requests with neither
+/// header are not from a browser.
 async fn same_origin_writes(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    if is_cross_site(req.headers()) {
-        return (StatusCode::FORBIDDEN, "Cross-site request refused").into_response();
+    if !is_same_origin(req.headers()) {
+        return (StatusCode::FORBIDDEN, "Cross-origin request refused").into_response();
     }
     next.run(req).await
 }
 
-fn is_cross_site(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return site == "cross-site";
+fn is_same_origin(headers: &HeaderMap) -> bool {
+    fn text(value: Option<&HeaderValue>) -> Option<&str> {
+        value.and_then(|v| v.to_str().ok())
     }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let host = text(headers.get(header::HOST));
+    let origin_is_host = |origin: &str| {
+        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+        origin != "null" && host == Some(origin_host)
+    };
     match (
-        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-        host,
+        text(headers.get(SEC_FETCH_SITE)),
+        text(headers.get(header::ORIGIN)),
     ) {
-        (Some(origin), Some(host)) => {
-            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-            origin == "null" || origin_host != host
-        }
-        (Some(_), None) => true,
-        (None, _) => false,
+        (Some("same-origin"), _) => true,
+        (Some("none"), Some(origin)) => origin_is_host(origin),
+        (Some(_), _) => false,
+        (None, Some(origin)) => origin_is_host(origin),
+        (None, None) => true,
     }
 }
+
+/// The Fetch Metadata header that says how a request's origin relates to its target.
+const SEC_FETCH_SITE: &str = "sec-fetch-site";
 
 /// Leptos options: from the environment cargo-leptos sets, with Mailroom's defaults.
 fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
@@ -229,24 +239,45 @@ mod tests {
     }
 
     #[test]
-    fn tells_cross_site_writes_apart() {
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(!is_cross_site(&headers(&[(
-            "sec-fetch-site",
-            "same-origin"
-        )])));
-        assert!(is_cross_site(&headers(&[
-            ("origin", "https://evil.example"),
-            ("host", "mail.example")
-        ])));
-        assert!(!is_cross_site(&headers(&[
-            ("origin", "https://mail.example"),
-            ("host", "mail.example")
-        ])));
-        assert!(is_cross_site(&headers(&[
-            ("origin", "null"),
-            ("host", "mail.example")
-        ])));
-        assert!(!is_cross_site(&headers(&[("host", "mail.example")])));
+    fn takes_writes_only_from_the_same_origin() {
+        let host = ("host", "mail.example");
+        for (pairs, same) in [
+            (&[("sec-fetch-site", "same-origin")][..], true),
+            (&[("sec-fetch-site", "same-site")], false),
+            (&[("sec-fetch-site", "cross-site")], false),
+            (
+                &[
+                    ("sec-fetch-site", "same-site"),
+                    ("origin", "https://mail.example"),
+                    host,
+                ],
+                false,
+            ),
+            (&[("sec-fetch-site", "none")], false),
+            (
+                &[
+                    ("sec-fetch-site", "none"),
+                    ("origin", "https://mail.example"),
+                    host,
+                ],
+                true,
+            ),
+            (
+                &[
+                    ("sec-fetch-site", "none"),
+                    ("origin", "https://evil.example"),
+                    host,
+                ],
+                false,
+            ),
+            (&[("origin", "https://evil.example"), host], false),
+            (&[("origin", "https://mail.example.evil"), host], false),
+            (&[("origin", "https://mail.example"), host], true),
+            (&[("origin", "null"), host], false),
+            (&[("origin", "https://mail.example")], false),
+            (&[host], true),
+        ] {
+            assert_eq!(is_same_origin(&headers(pairs)), same, "{pairs:?}");
+        }
     }
 }
