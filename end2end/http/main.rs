@@ -19,4 +19,5 @@ mod engagement;
 mod keys;
 mod openapi;
 mod roles;
+mod security;
 mod staff;
