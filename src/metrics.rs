@@ -1,6 +1,7 @@
 //! `GET /metrics` in the Prometheus text format: HTTP requests by status class, the send queue's depth
 //! and the delivery outcomes of this process.
 use std::{
+    fmt,
     future::Future,
     pin::Pin,
     sync::{
@@ -85,9 +86,8 @@ impl Metrics {
     }
 }
 
-/// Counts every answer by its status class.
 /// Counts every answer by its status class and logs it: at ERROR when it is a 5xx, at DEBUG (with its
-/// time) when that level is on.
+/// time) when that level is on. The log names the request by its `LoggedPath`, not its raw URI.
 ///
 /// It wraps every request, every API call included, so it is a plain service: its future is the inner
 /// one with a few fields beside it, rather than `TraceLayer` and a `from_fn` middleware, which cost a
@@ -166,15 +166,44 @@ where
             let status = response.status();
             let class = usize::from(status.as_u16() / 100).clamp(1, 5) - 1;
             this.metrics.requests[class].fetch_add(1, Ordering::Relaxed);
-            let (method, uri, status) = (&*this.method, &*this.uri, status.as_u16());
+            let (method, status) = (&*this.method, status.as_u16());
+            let path = LoggedPath(this.uri.path());
             if status >= 500 {
-                tracing::error!(%method, %uri, status, "request failed");
+                tracing::error!(%method, %path, status, "request failed");
             } else if let Some(start) = this.start {
                 let ms = start.elapsed().as_secs_f64() * 1000.0;
-                tracing::debug!(%method, %uri, status, ms, "request");
+                tracing::debug!(%method, %path, status, ms, "request");
             }
         }
         Poll::Ready(result)
+    }
+}
+
+/// A request's path as the logs show it, close to its route: segments that may carry data (ids, email
+/// addresses, signed tokens) are written `{}`, and the query is left out, so
+/// `/v1/projects/7/users/anna%40example.com?x=1` is logged as `/v1/projects/{}/users/{}`. A segment is
+/// kept only when it is lower-case letters, `-`, `_` and `.` (the fixed words of the routes), or the
+/// API's version (`v1`).
+/// (Axum's `MatchedPath` is known only inside the router, and a layer there would wrap every route.)
+/// Written straight to the log line: nothing is allocated, and only when a line is logged.
+struct LoggedPath<'a>(&'a str);
+
+impl fmt::Display for LoggedPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, segment) in self.0.split('/').enumerate() {
+            if i > 0 {
+                f.write_str("/")?;
+            }
+            let word = segment
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || matches!(b, b'-' | b'_' | b'.'));
+            let version = segment
+                .strip_prefix('v')
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            let fixed = word || version;
+            f.write_str(if fixed { segment } else { "{}" })?;
+        }
+        Ok(())
     }
 }
 
@@ -217,5 +246,30 @@ mod tests {
         let text = metrics.render(0, 0);
         assert!(text.contains("mailroom_http_requests_total{class=\"2xx\"} 2\n"));
         assert!(text.contains("mailroom_http_requests_total{class=\"5xx\"} 1\n"));
+    }
+
+    #[test]
+    fn logged_paths_carry_no_data() {
+        for (path, logged) in [
+            (
+                "/v1/projects/7/users/anna%40example.com",
+                "/v1/projects/{}/users/{}",
+            ),
+            (
+                "/v1/projects/7/users/anna@example.com",
+                "/v1/projects/{}/users/{}",
+            ),
+            ("/v1/emails", "/v1/emails"),
+            ("/v1/emails/msg_0mk2x7q1a9ZpQ", "/v1/emails/{}"),
+            ("/u/msg_0mk2x7q1a9ZpQ/3f9a0c", "/u/{}/{}"),
+            ("/t/o/msg_0mk2x7q1a9zpq/af9a0c.gif", "/t/o/{}/{}"),
+            ("/t/c/msg_0mk2x7q1a9ZpQ/3f9a0c", "/t/c/{}/{}"),
+            ("/accounts/12", "/accounts/{}"),
+            ("/api/create_account", "/api/create_account"),
+            ("/pkg/mailroom_bg.wasm", "/pkg/mailroom_bg.wasm"),
+            ("/", "/"),
+        ] {
+            assert_eq!(LoggedPath(path).to_string(), logged);
+        }
     }
 }

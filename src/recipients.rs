@@ -140,7 +140,8 @@ fn not_valid(e: &AppError) -> Response {
     }
 }
 
-/// A small standalone page (recipients are not panel users).
+/// A small standalone page (recipients are not panel users). Its policy allows its own inline style and
+/// form, nothing else, and no framing (the unsubscribe button cannot be overlaid by another site).
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
@@ -149,5 +150,12 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 button{{font:inherit;padding:.5rem 1rem;border-radius:6px;border:1px solid #2249b0;background:#2f5bd3;color:#fff;cursor:pointer}}</style>
 </head><body><h1>{title}</h1>{body}</body></html>"#
     );
-    (status, Html(html)).into_response()
+    let policy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
+                  base-uri 'none'; frame-ancestors 'none'";
+    (
+        status,
+        [(header::CONTENT_SECURITY_POLICY, policy)],
+        Html(html),
+    )
+        .into_response()
 }

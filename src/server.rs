@@ -5,7 +5,7 @@ use axum::{
     Router, ServiceExt,
     body::Body,
     extract::{Request, State},
-    http::{HeaderMap, Method, StatusCode, header},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use tokio::net::TcpListener;
 use tower::Layer;
-use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::{limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer};
 use tower_sessions::{
     Expiry, SessionManagerLayer, cookie::SameSite, cookie::time, session_store::ExpiredDeletion,
 };
@@ -66,12 +66,33 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(same_origin_writes))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
-    panel
+    // What browsers show (the panel, its assets and the recipients' pages) gets the security headers;
+    // each page also has its own Content-Security-Policy (see `set_content_security_policy`).
+    let hsts = state
+        .config
+        .secure_cookies()
+        .then_some(HeaderValue::from_static("max-age=31536000"));
+    let pages = panel
+        .merge(crate::recipients::router())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        // Tracking and unsubscribe URLs carry signed tokens, the panel's URLs ids: none leaves the site.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        // Only when the public URL is https (a browser ignores it over http anyway).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts,
+        ));
+    pages
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(crate::metrics::metrics))
         .merge(api::router())
-        .merge(crate::recipients::router())
         .with_state(state)
 }
 
@@ -87,34 +108,75 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
     handle_server_fns_with_context(move || provide_context(state.clone()), req).await
 }
 
-/// CSRF defence for the panel: a state-changing request that a browser marks as coming from another site
-/// is refused. (Cookies are also `SameSite=Lax`.) Requests without these headers are not from a browser.
+/// CSRF defence for the panel: a state-changing request is taken only from the panel's own pages. A
+/// browser says where a request comes from in `Sec-Fetch-Site`: only `same-origin` is taken (not
+/// `same-site`: another host of the same site, such as a client's subdomain, is not the panel), and
+/// `none` (the user's own action) only with an `Origin` that is this host. Older browsers send just
+/// `Origin`, which must then be this host. (Cookies are also `SameSite=Lax`.) Requests with neither
+/// header are not from a browser.
 async fn same_origin_writes(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    if is_cross_site(req.headers()) {
-        return (StatusCode::FORBIDDEN, "Cross-site request refused").into_response();
+    if !is_same_origin(req.headers()) {
+        return (StatusCode::FORBIDDEN, "Cross-origin request refused").into_response();
     }
     next.run(req).await
 }
 
-fn is_cross_site(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return site == "cross-site";
+fn is_same_origin(headers: &HeaderMap) -> bool {
+    fn text(value: Option<&HeaderValue>) -> Option<&str> {
+        value.and_then(|v| v.to_str().ok())
     }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let host = text(headers.get(header::HOST));
+    let origin_is_host = |origin: &str| {
+        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+        origin != "null" && host == Some(origin_host)
+    };
     match (
-        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-        host,
+        text(headers.get(SEC_FETCH_SITE)),
+        text(headers.get(header::ORIGIN)),
     ) {
-        (Some(origin), Some(host)) => {
-            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-            origin == "null" || origin_host != host
-        }
-        (Some(_), None) => true,
-        (None, _) => false,
+        (Some("same-origin"), _) => true,
+        (Some("none"), Some(origin)) => origin_is_host(origin),
+        (Some(_), _) => false,
+        (None, Some(origin)) => origin_is_host(origin),
+        (None, None) => true,
     }
+}
+
+/// The Fetch Metadata header that says how a request's origin relates to its target.
+const SEC_FETCH_SITE: &str = "sec-fetch-site";
+
+/// Sets the Content-Security-Policy of the page being rendered (called by the shell): scripts only from
+/// this origin, the inline ones only with the nonce that Leptos puts on them for this response
+/// (its hydration script and the data of resources), WebAssembly compiled from them, no plugins, and
+/// the panel in no other site's frame.
+///
+/// Styles may also be inline and images from anywhere: the HTML of an email shown in the panel (the
+/// Outbox, a template's preview) is in a sandboxed `srcdoc` frame, which takes the policy of the page,
+/// and emails are styled inline and show remote images. The panel's own pages have no inline style.
+pub fn set_content_security_policy() {
+    let nonce = leptos::nonce::use_nonce();
+    let response = use_context::<leptos_axum::ResponseOptions>();
+    if let (Some(nonce), Some(response)) = (nonce, response) {
+        let policy = content_security_policy(&nonce, std::env::var_os("LEPTOS_WATCH").is_some());
+        if let Ok(policy) = HeaderValue::from_str(&policy) {
+            response.insert_header(header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
+}
+
+/// The policy with `nonce`; `live_reload` (cargo-leptos's watch mode) also lets the page open the
+/// reload server's websocket.
+fn content_security_policy(nonce: &str, live_reload: bool) -> String {
+    let connect = if live_reload { " ws: wss:" } else { "" };
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; \
+         connect-src 'self'{connect}; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
 }
 
 /// Leptos options: from the environment cargo-leptos sets, with Mailroom's defaults.
@@ -229,24 +291,69 @@ mod tests {
     }
 
     #[test]
-    fn tells_cross_site_writes_apart() {
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(!is_cross_site(&headers(&[(
-            "sec-fetch-site",
-            "same-origin"
-        )])));
-        assert!(is_cross_site(&headers(&[
-            ("origin", "https://evil.example"),
-            ("host", "mail.example")
-        ])));
-        assert!(!is_cross_site(&headers(&[
-            ("origin", "https://mail.example"),
-            ("host", "mail.example")
-        ])));
-        assert!(is_cross_site(&headers(&[
-            ("origin", "null"),
-            ("host", "mail.example")
-        ])));
-        assert!(!is_cross_site(&headers(&[("host", "mail.example")])));
+    fn the_policy_takes_scripts_from_here_with_the_nonce() {
+        let policy = content_security_policy("abc123", false);
+        let directive = |name: &str| {
+            policy
+                .split("; ")
+                .find_map(|d| d.strip_prefix(name)?.strip_prefix(' '))
+                .unwrap_or_else(|| panic!("{name} in {policy}"))
+        };
+        assert_eq!(
+            directive("script-src"),
+            "'self' 'nonce-abc123' 'wasm-unsafe-eval'"
+        );
+        assert_eq!(directive("frame-ancestors"), "'none'");
+        assert_eq!(directive("object-src"), "'none'");
+        assert_eq!(directive("connect-src"), "'self'");
+        assert!(!policy.contains(" 'unsafe-eval'"), "{policy}");
+        let watching = content_security_policy("abc123", true);
+        assert!(
+            watching.contains("connect-src 'self' ws: wss:"),
+            "{watching}"
+        );
+    }
+
+    #[test]
+    fn takes_writes_only_from_the_same_origin() {
+        let host = ("host", "mail.example");
+        for (pairs, same) in [
+            (&[("sec-fetch-site", "same-origin")][..], true),
+            (&[("sec-fetch-site", "same-site")], false),
+            (&[("sec-fetch-site", "cross-site")], false),
+            (
+                &[
+                    ("sec-fetch-site", "same-site"),
+                    ("origin", "https://mail.example"),
+                    host,
+                ],
+                false,
+            ),
+            (&[("sec-fetch-site", "none")], false),
+            (
+                &[
+                    ("sec-fetch-site", "none"),
+                    ("origin", "https://mail.example"),
+                    host,
+                ],
+                true,
+            ),
+            (
+                &[
+                    ("sec-fetch-site", "none"),
+                    ("origin", "https://evil.example"),
+                    host,
+                ],
+                false,
+            ),
+            (&[("origin", "https://evil.example"), host], false),
+            (&[("origin", "https://mail.example.evil"), host], false),
+            (&[("origin", "https://mail.example"), host], true),
+            (&[("origin", "null"), host], false),
+            (&[("origin", "https://mail.example")], false),
+            (&[host], true),
+        ] {
+            assert_eq!(is_same_origin(&headers(pairs)), same, "{pairs:?}");
+        }
     }
 }

@@ -22,4 +22,5 @@ mod keys;
 mod openapi;
 mod pages;
 mod roles;
+mod security;
 mod staff;

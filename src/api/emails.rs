@@ -1,7 +1,7 @@
 //! `POST /v1/emails` (send a system or trigger email) and `GET /v1/emails/{message_id}`.
 use axum::{
     Json,
-    extract::{FromRequestParts, Path, State},
+    extract::{FromRequestParts, State},
     http::{HeaderValue, request::Parts},
 };
 use serde_json::Value;
@@ -11,6 +11,7 @@ use super::{
     ApiClient, Problem,
     body::{JsonBytes, not_an_object},
     openapi::{self, DataDoc, ProblemDoc, SendEmailDoc},
+    path::Path,
     present::{Data, data, email_json},
     send_body::{BodyValue, Scalar, SendBody},
 };

@@ -6,6 +6,7 @@ mod check;
 mod emails;
 mod events;
 pub mod openapi;
+mod path;
 mod present;
 mod problem;
 pub mod reference;
@@ -27,7 +28,8 @@ use crate::state::AppState;
 /// under `/v1`, so that a request passes one router (a nested router costs each request a second routing,
 /// a prefix strip and clones of boxed services). No layer either: a layer on a router wraps each of its
 /// routes in one more boxed service, cloned and called through a boxed future per request (the bodies'
-/// limit is `JsonBytes`'s own).
+/// limit is `JsonBytes`'s own). A method that a path of the API does not take is a problem+json 405 (with
+/// `Allow`), as every error of the API.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/emails", post(emails::send))
@@ -51,8 +53,13 @@ pub fn router() -> Router<AppState> {
         .route("/v1", any(not_found))
         .route("/v1/", any(not_found))
         .route("/v1/{*path}", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 async fn not_found() -> Problem {
     Problem::not_found()
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::method_not_allowed()
 }

@@ -8,7 +8,8 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{check, emails, events, users};
+use super::{Problem, check, emails, events, users};
+use crate::domain::{COUNTRY_CODES, LANGUAGE_CODES, PLATFORM_IDS};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -63,7 +64,143 @@ impl Modify for BasicAuth {
 
 /// The OpenAPI document as JSON (served at `/v1/openapi.json`, rendered by the panel's API docs).
 pub fn document() -> Value {
-    serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null)
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
+    constrain(&mut doc);
+    doc
+}
+
+/// A message id as the send returns it: `msg_` and letters and digits (what the bounce and complaint
+/// reports and the email read take is any text of at most 64 bytes; no other text names an email).
+pub const MESSAGE_ID_PATTERN: &str = "^msg_[0-9A-Za-z]{1,60}$";
+
+/// Text without control characters (the user parameters refuse them).
+const NO_CONTROL_CHARACTERS: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+
+/// An absolute http(s) URL that the server's URL parser takes: a host name whose last label starts
+/// with a letter (one of digits would be read as an IPv4 address), an optional port, printable ASCII.
+const PHOTO_URL_PATTERN: &str = "^https?://([A-Za-z0-9]+(-[A-Za-z0-9]+)*\\.)*[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*(:[0-9]{1,4})?([/?#][!-~]*)?$";
+
+/// States in the document the rules that the server enforces beyond the types and that the derive
+/// cannot express (lists of values kept in the domain, the parameters of paths and headers), and adds
+/// the examples of answers that several operations share. So a request that the schema calls valid
+/// is one the server takes, which schema-driven clients and fuzzers rely on.
+fn constrain(doc: &mut Value) {
+    let with_null = |values: Vec<Value>| {
+        let mut values = values;
+        values.push(Value::Null);
+        Value::Array(values)
+    };
+    // Codes are taken in either case: the upper- and the lower-case form of each.
+    let codes = |codes: &[&str]| {
+        let upper = codes.iter().map(|c| json!(c.to_ascii_uppercase()));
+        with_null(
+            upper
+                .chain(codes.iter().map(|c| json!(c.to_ascii_lowercase())))
+                .collect(),
+        )
+    };
+    let params = "/components/schemas/UserParamsDoc/properties";
+    let rules = [
+        (
+            format!("{params}/name"),
+            json!({"pattern": NO_CONTROL_CHARACTERS}),
+        ),
+        (
+            format!("{params}/client_user_id"),
+            json!({"pattern": NO_CONTROL_CHARACTERS}),
+        ),
+        (
+            format!("{params}/ak"),
+            json!({"pattern": NO_CONTROL_CHARACTERS}),
+        ),
+        (
+            format!("{params}/photo"),
+            json!({"pattern": PHOTO_URL_PATTERN}),
+        ),
+        (
+            format!("{params}/gender"),
+            json!({"enum": with_null(vec![json!("m"), json!("f"), json!("u")])}),
+        ),
+        (
+            format!("{params}/platform_id"),
+            json!({"enum": with_null(PLATFORM_IDS.iter().map(|&p| json!(p)).collect())}),
+        ),
+        (
+            format!("{params}/country_id"),
+            json!({"enum": codes(&COUNTRY_CODES)}),
+        ),
+        (
+            format!("{params}/language_id"),
+            json!({"enum": codes(&LANGUAGE_CODES)}),
+        ),
+        (
+            "/components/schemas/SendEmailDoc/properties/category".into(),
+            json!({"enum": ["system", "trigger"]}),
+        ),
+        (
+            "/components/schemas/BounceDoc/properties/type".into(),
+            json!({"enum": ["hard", "soft", null]}),
+        ),
+        (
+            "/components/schemas/BounceDoc/properties/message_id".into(),
+            message_id_schema(),
+        ),
+        (
+            "/components/schemas/ComplaintDoc/properties/message_id".into(),
+            message_id_schema(),
+        ),
+    ];
+    for (pointer, rule) in rules {
+        merge(doc.pointer_mut(&pointer), rule);
+    }
+    let examples = [
+        ("403", suspended_example()),
+        ("409", conflict_example()),
+        ("413", too_large_example()),
+    ];
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        let params = operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut);
+        for param in params.into_iter().flatten() {
+            let rule = match param["name"].as_str() {
+                Some("message_id") => message_id_schema(),
+                Some("user_id" | "project_id") => json!({"minimum": 1}),
+                Some("Idempotency-Key") => {
+                    json!({"pattern": "^[!-~]+( +[!-~]+)*$", "minLength": 1, "maxLength": 255})
+                }
+                _ => continue,
+            };
+            merge(param.get_mut("schema"), rule);
+        }
+        for (status, example) in &examples {
+            let content = format!("/responses/{status}/content/application~1problem+json");
+            if let Some(content) = operation
+                .pointer_mut(&content)
+                .and_then(Value::as_object_mut)
+            {
+                content.insert("example".into(), example.clone());
+            }
+        }
+    }
+}
+
+/// Adds the fields of `rule` to the schema at `target`, if it is there (a test checks that each is).
+fn merge(target: Option<&mut Value>, rule: Value) {
+    if let (Some(Value::Object(target)), Value::Object(rule)) = (target, rule) {
+        target.extend(rule);
+    }
+}
+
+fn message_id_schema() -> Value {
+    json!({"type": "string", "pattern": MESSAGE_ID_PATTERN, "minLength": 5, "maxLength": 64})
 }
 
 /// User parameters, all optional (see the contract for each rule).
@@ -71,24 +208,31 @@ pub fn document() -> Value {
 #[allow(dead_code)]
 pub struct UserParamsDoc {
     /// Up to 255 characters.
+    #[schema(max_length = 255)]
     name: Option<String>,
     /// `m`, `f` or `u` (unknown).
+    #[schema(max_length = 1)]
     gender: Option<String>,
     /// 0 Unknown, 1 Desktop, 3 Mobile, 4 Android App, 5 iOS App (2 is not valid).
     platform_id: Option<i64>,
     /// ISO 3166-1 alpha-2 code, case-insensitive in, upper-case stored.
     country_id: Option<String>,
     /// User group identifier, 0 or more.
+    #[schema(minimum = 0)]
     list_id: Option<i64>,
     /// The user's id on your product, up to 255 characters.
+    #[schema(max_length = 255)]
     client_user_id: Option<String>,
     /// Auth key for autologin on your product, up to 255 characters.
+    #[schema(max_length = 255)]
     ak: Option<String>,
     /// 0 to 150.
+    #[schema(minimum = 0, maximum = 150)]
     age: Option<i64>,
-    /// Absolute http(s) URL.
+    /// Absolute http(s) URL, up to 2048 characters.
+    #[schema(max_length = 2048)]
     photo: Option<String>,
-    /// ISO 639-1 code, lower-case stored.
+    /// ISO 639-1 code, case-insensitive in, lower-case stored.
     language_id: Option<String>,
 }
 
@@ -97,6 +241,7 @@ pub struct UserParamsDoc {
 #[allow(dead_code)]
 pub struct SendUserDoc {
     /// The address; it is normalized first (see Check email). An address that cannot be made valid is 400.
+    #[schema(format = Email, min_length = 3, max_length = 254)]
     email: String,
     #[serde(flatten)]
     params: UserParamsDoc,
@@ -107,8 +252,10 @@ pub struct SendUserDoc {
 #[allow(dead_code)]
 pub struct SendEmailDoc {
     /// A project of your account.
+    #[schema(minimum = 1)]
     project_id: i64,
     /// An email type (template) of the project.
+    #[schema(minimum = 1)]
     type_id: i64,
     /// `system` or `trigger`.
     category: String,
@@ -142,7 +289,8 @@ pub struct BounceDoc {
     message_id: String,
     /// `hard` (default) or `soft`.
     r#type: Option<String>,
-    /// The server's answer or the provider's reason.
+    /// The server's answer or the provider's reason, up to 1000 characters.
+    #[schema(max_length = 1000)]
     detail: Option<String>,
 }
 
@@ -150,7 +298,10 @@ pub struct BounceDoc {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ComplaintDoc {
+    /// As returned by the send.
     message_id: String,
+    /// Up to 1000 characters.
+    #[schema(max_length = 1000)]
     detail: Option<String>,
 }
 
@@ -233,6 +384,20 @@ pub fn validation_example() -> Value {
 pub fn unauthorized_example() -> Value {
     json!({"type": "https://mailroom.dev/problems/unauthorized", "title": "Unauthorized", "status": 401,
         "detail": "Send Authorization: Basic base64(client_id:api_key) with an active API key."})
+}
+
+/// The answers that are built by one constructor each are documented as that constructor writes them.
+fn suspended_example() -> Value {
+    serde_json::to_value(Problem::suspended()).unwrap_or_default()
+}
+
+fn too_large_example() -> Value {
+    serde_json::to_value(Problem::too_large(super::MAX_BODY_BYTES)).unwrap_or_default()
+}
+
+pub fn conflict_example() -> Value {
+    json!({"type": "https://mailroom.dev/problems/conflict", "title": "Conflict", "status": 409,
+        "detail": "This Idempotency-Key was already used with a different request body."})
 }
 
 pub fn not_found_example() -> Value {

@@ -97,6 +97,16 @@ impl Problem {
         )
     }
 
+    /// 405: the path exists but does not take this method (axum adds the `Allow` header).
+    pub fn method_not_allowed() -> Self {
+        Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+            "This path does not take this method; the Allow header lists the ones it takes.",
+        )
+    }
+
     pub fn too_large(limit: usize) -> Self {
         Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,

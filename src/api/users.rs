@@ -1,15 +1,13 @@
 //! Users: read and update by `user_id`, or by project id and email. Users are created only by a send
 //! (or a campaign), never here.
-use axum::{
-    Json,
-    extract::{Path, State},
-};
+use axum::{Json, extract::State};
 use serde_json::{Map, Value};
 
 use super::{
     ApiClient, Problem,
     body::JsonObject,
     openapi::{self, DataDoc, ProblemDoc, UserParamsDoc},
+    path::Path,
     present::{Data, data, user_json},
 };
 use crate::{

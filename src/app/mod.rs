@@ -22,8 +22,10 @@ use crate::pages::{
 };
 use layout::PanelLayout;
 
-/// The HTML document around the app (server side).
+/// The HTML document around the app (server side), with its Content-Security-Policy.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -12,6 +12,8 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
+use crate::config::redact_url;
+
 mod accounts;
 mod api_keys;
 mod audit;
@@ -87,7 +89,7 @@ impl Db {
         if url.starts_with("sqlite:") {
             configure_sqlite_library();
             let options = SqliteConnectOptions::from_str(url)
-                .with_context(|| format!("invalid SQLite URL {url:?}"))?
+                .with_context(|| format!("invalid SQLite URL {:?}", redact_url(url)))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 // WAL + NORMAL: a committed transaction survives a killed process; FULL adds power-loss safety.
@@ -105,7 +107,7 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(options)
                 .await
-                .with_context(|| format!("cannot open SQLite database {url:?}"))?;
+                .with_context(|| format!("cannot open SQLite database {:?}", redact_url(url)))?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
@@ -113,11 +115,12 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await
-                .context("cannot connect to PostgreSQL")?;
+                .with_context(|| format!("cannot connect to PostgreSQL at {}", redact_url(url)))?;
             Ok(Db::Postgres(pool))
         } else {
             anyhow::bail!(
-                "MAILROOM_DATABASE_URL must start with sqlite:// or postgres:// (got {url:?})"
+                "MAILROOM_DATABASE_URL must start with sqlite:// or postgres:// (got {:?})",
+                redact_url(url)
             )
         }
     }
@@ -170,6 +173,20 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A database URL that cannot be used is named in the error without its password.
+    #[tokio::test]
+    async fn connection_errors_hide_the_password() {
+        for url in [
+            "mysql://mailroom:hunter2-pw@db/mail",
+            "postgres://mailroom:hunter2-pw@db:port/mail",
+            "postgres://mailroom:hunter2/pw@127.0.0.1:1/mail",
+        ] {
+            let error = format!("{:#}", Db::connect(url).await.unwrap_err());
+            assert!(!error.contains("hunter2"), "{error}");
+            assert!(error.contains("mailroom:***@"), "{error}");
+        }
+    }
 
     /// SQLite's memory statistics are off for every connection, the send writer's too: nothing counts
     /// the bytes that a database's work allocates.

@@ -1,7 +1,7 @@
 //! ISO code lists for user parameters (data, kept sorted for binary search).
 
 /// ISO 3166-1 alpha-2 country codes (officially assigned), upper case.
-const COUNTRIES: [&str; 249] = [
+pub const COUNTRIES: [&str; 249] = [
     "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
     "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
     "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
@@ -21,7 +21,7 @@ const COUNTRIES: [&str; 249] = [
 ];
 
 /// ISO 639-1 language codes, lower case.
-const LANGUAGES: [&str; 184] = [
+pub const LANGUAGES: [&str; 184] = [
     "aa", "ab", "ae", "af", "ak", "am", "an", "ar", "as", "av", "ay", "az", "ba", "be", "bg", "bh",
     "bi", "bm", "bn", "bo", "br", "bs", "ca", "ce", "ch", "co", "cr", "cs", "cu", "cv", "cy", "da",
     "de", "dv", "dz", "ee", "el", "en", "eo", "es", "et", "eu", "fa", "ff", "fi", "fj", "fo", "fr",

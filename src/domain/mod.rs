@@ -35,6 +35,8 @@ pub use secrets::{ApiKey, ClientId, KeyHasher, push_random_token, random_token};
 #[cfg(feature = "ssr")]
 mod codes;
 #[cfg(feature = "ssr")]
+pub use codes::{COUNTRIES as COUNTRY_CODES, LANGUAGES as LANGUAGE_CODES};
+#[cfg(feature = "ssr")]
 mod user_params;
 #[cfg(feature = "ssr")]
 pub use user_params::{Field, FieldErrors, Fields, PLATFORM_IDS, UserParams};
