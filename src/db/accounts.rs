@@ -70,6 +70,19 @@ impl Db {
         })
     }
 
+    /// The account of the email with this message id (for staff, who read across accounts).
+    pub async fn account_of_message(&self, message_id: &str) -> sqlx::Result<Option<i64>> {
+        with_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT p.account_id FROM emails e JOIN projects p ON p.id = e.project_id
+                 WHERE e.message_id = $1",
+            )
+            .bind(message_id)
+            .fetch_optional(pool)
+            .await
+        })
+    }
+
     /// Sets or clears the suspension; returns false when the account does not exist.
     pub async fn set_account_suspended(&self, id: i64, suspended: bool) -> sqlx::Result<bool> {
         let at = suspended.then(now_ms);

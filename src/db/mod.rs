@@ -38,7 +38,6 @@ pub use emails::{
 pub use engagement::{EmailRef, status_rank};
 pub use panel_users::{Credentials, NewPanelUser};
 pub use sessions::SessionStore;
-pub use users::UserRow;
 
 /// Runs the same query code on whichever pool `db` holds.
 macro_rules! with_pool {
