@@ -260,3 +260,57 @@ pub struct EmailPreview {
     pub html: String,
     pub text: String,
 }
+
+/// A user of a project (someone emails go to), with its parameters and subscription state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct User {
+    pub id: i64,
+    pub project_id: i64,
+    /// The account of the project (who may read and change the user).
+    pub account_id: i64,
+    pub email: String,
+    pub name: Option<String>,
+    pub gender: Option<String>,
+    pub platform_id: Option<i64>,
+    pub country_id: Option<String>,
+    pub list_id: Option<i64>,
+    pub client_user_id: Option<String>,
+    pub ak: Option<String>,
+    pub age: Option<i64>,
+    pub photo: Option<String>,
+    pub language_id: Option<String>,
+    pub subscribed: bool,
+    /// `bounced` or `complained` when the project no longer sends to the user.
+    pub suppressed_reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// An email with its current status and its events, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Email {
+    pub message_id: String,
+    pub project_id: i64,
+    pub user_id: i64,
+    /// The recipient's address.
+    pub email: String,
+    pub type_id: i64,
+    /// `system` or `trigger`.
+    pub category: String,
+    pub status: String,
+    /// The send's `data` and `meta` objects, as JSON text.
+    pub data: String,
+    pub meta: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub events: Vec<EmailEvent>,
+}
+
+/// A status an email reached, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmailEvent {
+    pub status: String,
+    pub detail: Option<String>,
+    pub at: i64,
+}

@@ -10,6 +10,7 @@ mod smtp_peer;
 
 mod accounts;
 mod api;
+mod audit;
 mod auth;
 mod battery;
 mod cli;

@@ -6,13 +6,23 @@ use axum::{
 use base64::{Engine, engine::general_purpose::STANDARD};
 
 use super::Problem;
-use crate::state::AppState;
+use crate::{services::Actor, state::AppState};
 
 /// The account an API call acts for, after its credentials were checked.
 #[derive(Debug, Clone, Copy)]
 pub struct ApiClient {
     pub account_id: i64,
     pub key_id: i64,
+}
+
+impl ApiClient {
+    /// The actor of the services: a client of the key's account.
+    pub fn actor(self) -> Actor {
+        Actor::ApiKey {
+            account_id: self.account_id,
+            key_id: self.key_id,
+        }
+    }
 }
 
 /// Longest decoded `client_id:api_key` read (a client_id and a key are a few dozen characters each).

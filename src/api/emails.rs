@@ -239,11 +239,6 @@ pub async fn get(
     client: ApiClient,
     Path(message_id): Path<String>,
 ) -> Result<Json<Data<Value>>, Problem> {
-    let email = state
-        .db
-        .email_of_account(client.account_id, &message_id)
-        .await?
-        .ok_or_else(Problem::not_found)?;
-    let events = state.db.email_events(&email).await?;
-    Ok(data(email_json(&email, &events)))
+    let email = emails::get(&state.db, &client.actor(), &message_id).await?;
+    Ok(data(email_json(&email)))
 }

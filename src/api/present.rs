@@ -3,7 +3,7 @@ use axum::Json;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::db::{EmailRow, EventRow, UserRow};
+use crate::model::{Email, User};
 
 /// A successful answer: `{"data": …}`, serialized straight from `T` (no intermediate JSON tree).
 #[derive(Debug, Serialize)]
@@ -23,7 +23,7 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-pub fn user_json(user: &UserRow) -> Value {
+pub fn user_json(user: &User) -> Value {
     json!({
         "user_id": user.id,
         "project_id": user.project_id,
@@ -44,7 +44,7 @@ pub fn user_json(user: &UserRow) -> Value {
     })
 }
 
-pub fn email_json(email: &EmailRow, events: &[EventRow]) -> Value {
+pub fn email_json(email: &Email) -> Value {
     let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
     json!({
         "message_id": email.message_id,
@@ -58,7 +58,7 @@ pub fn email_json(email: &EmailRow, events: &[EventRow]) -> Value {
         "meta": parse(&email.meta),
         "created_at": rfc3339(email.created_at),
         "updated_at": rfc3339(email.updated_at),
-        "events": events.iter().map(|e| json!({
+        "events": email.events.iter().map(|e| json!({
             "status": e.status,
             "detail": e.detail,
             "timestamp": rfc3339(e.at),

@@ -11,8 +11,9 @@ use super::{
     present::{Data, data, user_json},
 };
 use crate::{
-    db::UserRow,
-    domain::{FieldErrors, UserParams, check_email},
+    domain::{FieldErrors, UserParams},
+    model::User,
+    services::users,
     state::AppState,
 };
 
@@ -24,13 +25,8 @@ fn path_id(text: &str) -> Result<i64, Problem> {
         .ok_or_else(Problem::not_found)
 }
 
-async fn by_id(state: &AppState, client: ApiClient, user_id: &str) -> Result<UserRow, Problem> {
-    let user_id = path_id(user_id)?;
-    state
-        .db
-        .user_of_account(client.account_id, user_id)
-        .await?
-        .ok_or_else(Problem::not_found)
+async fn by_id(state: &AppState, client: ApiClient, user_id: &str) -> Result<User, Problem> {
+    Ok(users::get(&state.db, &client.actor(), path_id(user_id)?).await?)
 }
 
 async fn by_email(
@@ -38,17 +34,9 @@ async fn by_email(
     client: ApiClient,
     project_id: &str,
     email: &str,
-) -> Result<UserRow, Problem> {
+) -> Result<User, Problem> {
     let project_id = path_id(project_id)?;
-    let checked = check_email(email);
-    if !checked.valid {
-        return Err(Problem::not_found());
-    }
-    state
-        .db
-        .user_by_email(client.account_id, project_id, &checked.email)
-        .await?
-        .ok_or_else(Problem::not_found)
+    Ok(users::by_email(&state.db, &client.actor(), project_id, email).await?)
 }
 
 /// The parameters of an update body; `email` cannot change here.
@@ -71,16 +59,11 @@ fn update_params(body: &Map<String, Value>) -> Result<UserParams, Problem> {
 async fn update(
     state: &AppState,
     client: ApiClient,
-    user: UserRow,
+    user: User,
     params: UserParams,
 ) -> Result<Json<Data<Value>>, Problem> {
-    state.db.update_user(user.id, &params).await?;
-    let user = state
-        .db
-        .user_of_account(client.account_id, user.id)
-        .await?
-        .ok_or_else(Problem::not_found)?;
-    Ok(data(user_json(&user)))
+    let updated = users::update(&state.db, &client.actor(), user, &params).await?;
+    Ok(data(user_json(&updated.user)))
 }
 
 #[utoipa::path(

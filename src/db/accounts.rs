@@ -1,4 +1,4 @@
-use super::{Db, contains_pattern, now_ms, with_pool};
+use super::{Db, Tx, contains_pattern, now_ms, with_pool, with_tx};
 use crate::model::{Account, AccountSummary};
 
 const SUMMARY_COLUMNS: &str = "a.id, a.name, a.client_id, a.suspended_at, a.created_at,
@@ -6,20 +6,6 @@ const SUMMARY_COLUMNS: &str = "a.id, a.name, a.client_id, a.suspended_at, a.crea
     (SELECT COUNT(*) FROM api_keys k WHERE k.account_id = a.id AND k.revoked_at IS NULL) AS active_key_count";
 
 impl Db {
-    pub async fn insert_account(&self, name: &str, client_id: &str) -> sqlx::Result<Account> {
-        with_pool!(self, |pool| {
-            sqlx::query_as(
-                "INSERT INTO accounts (client_id, name, created_at) VALUES ($1, $2, $3)
-                 RETURNING id, name, client_id, suspended_at, webhook_url, created_at",
-            )
-            .bind(client_id)
-            .bind(name)
-            .bind(now_ms())
-            .fetch_one(pool)
-            .await
-        })
-    }
-
     pub async fn account(&self, id: i64) -> sqlx::Result<Option<Account>> {
         with_pool!(self, |pool| {
             sqlx::query_as(
@@ -70,14 +56,43 @@ impl Db {
         })
     }
 
-    /// Sets or clears the suspension; returns false when the account does not exist.
-    pub async fn set_account_suspended(&self, id: i64, suspended: bool) -> sqlx::Result<bool> {
-        let at = suspended.then(now_ms);
+    /// The account of the email with this message id (for staff, who read across accounts).
+    pub async fn account_of_message(&self, message_id: &str) -> sqlx::Result<Option<i64>> {
         with_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT p.account_id FROM emails e JOIN projects p ON p.id = e.project_id
+                 WHERE e.message_id = $1",
+            )
+            .bind(message_id)
+            .fetch_optional(pool)
+            .await
+        })
+    }
+}
+
+impl Tx {
+    pub async fn insert_account(&mut self, name: &str, client_id: &str) -> sqlx::Result<Account> {
+        with_tx!(self, |conn| {
+            sqlx::query_as(
+                "INSERT INTO accounts (client_id, name, created_at) VALUES ($1, $2, $3)
+                 RETURNING id, name, client_id, suspended_at, webhook_url, created_at",
+            )
+            .bind(client_id)
+            .bind(name)
+            .bind(now_ms())
+            .fetch_one(conn)
+            .await
+        })
+    }
+
+    /// Sets or clears the suspension; returns false when the account does not exist.
+    pub async fn set_account_suspended(&mut self, id: i64, suspended: bool) -> sqlx::Result<bool> {
+        let at = suspended.then(now_ms);
+        with_tx!(self, |conn| {
             let done = sqlx::query("UPDATE accounts SET suspended_at = $1 WHERE id = $2")
                 .bind(at)
                 .bind(id)
-                .execute(pool)
+                .execute(conn)
                 .await?;
             Ok(done.rows_affected() == 1)
         })

@@ -1,4 +1,4 @@
-use super::{Db, now_ms, with_pool};
+use super::{Db, Tx, now_ms, with_pool, with_tx};
 use crate::model::ApiKeyInfo;
 
 const KEY_COLUMNS: &str = "id, label, prefix, created_at, last_used_at, revoked_at";
@@ -21,24 +21,6 @@ pub struct NewApiKey<'a> {
 }
 
 impl Db {
-    pub async fn insert_api_key(&self, key: NewApiKey<'_>) -> sqlx::Result<ApiKeyInfo> {
-        let sql = format!(
-            "INSERT INTO api_keys (account_id, label, prefix, key_hash, created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {KEY_COLUMNS}"
-        );
-        with_pool!(self, |pool| {
-            sqlx::query_as(&sql)
-                .bind(key.account_id)
-                .bind(key.label)
-                .bind(key.prefix)
-                .bind(key.key_hash)
-                .bind(key.created_by)
-                .bind(now_ms())
-                .fetch_one(pool)
-                .await
-        })
-    }
-
     pub async fn api_keys_of_account(&self, account_id: i64) -> sqlx::Result<Vec<ApiKeyInfo>> {
         let sql =
             format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE account_id = $1 ORDER BY id DESC");
@@ -46,26 +28,6 @@ impl Db {
             .bind(account_id)
             .fetch_all(pool)
             .await)
-    }
-
-    /// Revokes an active key of the account; returns the key, or `None` if there is no such active key.
-    pub async fn revoke_api_key(
-        &self,
-        account_id: i64,
-        key_id: i64,
-    ) -> sqlx::Result<Option<ApiKeyInfo>> {
-        let sql = format!(
-            "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL
-             RETURNING {KEY_COLUMNS}"
-        );
-        with_pool!(self, |pool| {
-            sqlx::query_as(&sql)
-                .bind(now_ms())
-                .bind(key_id)
-                .bind(account_id)
-                .fetch_optional(pool)
-                .await
-        })
     }
 
     /// The owner of an active key with this hash under this client_id.
@@ -98,6 +60,46 @@ impl Db {
                     .await?;
             }
             Ok(())
+        })
+    }
+}
+
+impl Tx {
+    pub async fn insert_api_key(&mut self, key: NewApiKey<'_>) -> sqlx::Result<ApiKeyInfo> {
+        let sql = format!(
+            "INSERT INTO api_keys (account_id, label, prefix, key_hash, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {KEY_COLUMNS}"
+        );
+        with_tx!(self, |conn| {
+            sqlx::query_as(&sql)
+                .bind(key.account_id)
+                .bind(key.label)
+                .bind(key.prefix)
+                .bind(key.key_hash)
+                .bind(key.created_by)
+                .bind(now_ms())
+                .fetch_one(conn)
+                .await
+        })
+    }
+
+    /// Revokes an active key of the account; returns the key, or `None` if there is no such active key.
+    pub async fn revoke_api_key(
+        &mut self,
+        account_id: i64,
+        key_id: i64,
+    ) -> sqlx::Result<Option<ApiKeyInfo>> {
+        let sql = format!(
+            "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL
+             RETURNING {KEY_COLUMNS}"
+        );
+        with_tx!(self, |conn| {
+            sqlx::query_as(&sql)
+                .bind(now_ms())
+                .bind(key_id)
+                .bind(account_id)
+                .fetch_optional(conn)
+                .await
         })
     }
 }

@@ -1,33 +1,7 @@
-use super::{Db, now_ms, with_pool};
+use super::{Db, Tx, now_ms, with_pool, with_tx};
 use crate::model::AuditEntry;
 
 impl Db {
-    /// Appends to the audit trail. `actor_id` is `None` for the operator CLI.
-    pub async fn insert_audit(
-        &self,
-        account_id: Option<i64>,
-        actor_id: Option<i64>,
-        actor_email: &str,
-        action: &str,
-        detail: &str,
-    ) -> sqlx::Result<()> {
-        with_pool!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO audit_events (account_id, actor_id, actor_email, action, detail, at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(account_id)
-            .bind(actor_id)
-            .bind(actor_email)
-            .bind(action)
-            .bind(detail)
-            .bind(now_ms())
-            .execute(pool)
-            .await
-            .map(drop)
-        })
-    }
-
     /// The newest `limit` audit entries of an account.
     pub async fn audit_of_account(
         &self,
@@ -43,6 +17,34 @@ impl Db {
             .bind(limit)
             .fetch_all(pool)
             .await
+        })
+    }
+}
+
+impl Tx {
+    /// Appends to the audit trail. `actor_id` is `None` for the operator CLI.
+    pub async fn insert_audit(
+        &mut self,
+        account_id: Option<i64>,
+        actor_id: Option<i64>,
+        actor_email: &str,
+        action: &str,
+        detail: &str,
+    ) -> sqlx::Result<()> {
+        with_tx!(self, |conn| {
+            sqlx::query(
+                "INSERT INTO audit_events (account_id, actor_id, actor_email, action, detail, at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(account_id)
+            .bind(actor_id)
+            .bind(actor_email)
+            .bind(action)
+            .bind(detail)
+            .bind(now_ms())
+            .execute(conn)
+            .await
+            .map(drop)
         })
     }
 }

@@ -1,6 +1,6 @@
 //! What happens to an email after it was sent: opens, clicks, unsubscribes, bounces and complaints,
 //! each stored as an event; and the suppressions of a project's users that follow from them.
-use super::{Db, now_ms, with_pool};
+use super::{Db, Tx, now_ms, with_pool, with_tx};
 use crate::model::SuppressedUser;
 
 /// An email found by its message id, with whose it is.
@@ -150,10 +150,12 @@ impl Db {
             Ok((items, total))
         })
     }
+}
 
+impl Tx {
     /// Sends to the user again (subscribed, not suppressed); false when no such user of the project.
-    pub async fn lift_suppression(&self, project_id: i64, user_id: i64) -> sqlx::Result<bool> {
-        with_pool!(self, |pool| {
+    pub async fn lift_suppression(&mut self, project_id: i64, user_id: i64) -> sqlx::Result<bool> {
+        with_tx!(self, |conn| {
             sqlx::query(
             "UPDATE users SET subscribed = 1, suppressed_reason = NULL, suppressed_at = NULL, updated_at = $1
              WHERE id = $2 AND project_id = $3"
@@ -161,7 +163,7 @@ impl Db {
         .bind(now_ms())
         .bind(user_id)
         .bind(project_id)
-        .execute(pool)
+        .execute(conn)
         .await
         .map(|done| done.rows_affected() > 0)
         })

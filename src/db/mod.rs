@@ -1,8 +1,10 @@
 //! The storage interface: one `Db` value over SQLite or PostgreSQL, chosen at run time from the URL.
 //! All SQL of Mailroom lives in this module. Queries are written once in the portable subset
 //! (`$n` placeholders, `RETURNING`, `ON CONFLICT`) and run on either pool by `with_pool!`;
-//! where the dialects differ, a method matches on the variant. One exception to "sqlx everywhere": the
-//! SQLite send writer's own connection (`sends::sqlite`, rusqlite), used synchronously on its thread.
+//! where the dialects differ, a method matches on the variant. Writes that must land together (a change
+//! and its audit entry) are methods of `Tx`, a transaction on either database, run by `with_tx!`. One
+//! exception to "sqlx everywhere": the SQLite send writer's own connection (`sends::sqlite`, rusqlite),
+//! used synchronously on its thread.
 use std::{str::FromStr, time::Duration};
 
 use anyhow::Context;
@@ -38,7 +40,6 @@ pub use engagement::{EmailRef, status_rank};
 pub use panel_users::{Credentials, NewPanelUser};
 pub use sends::{EnqueueOutcome, Enqueued, IdempotencyKey, IdempotencyRecord, NewEmail, SendStore};
 pub use sessions::SessionStore;
-pub use users::UserRow;
 
 /// Runs the same query code on whichever pool `db` holds.
 macro_rules! with_pool {
@@ -50,6 +51,41 @@ macro_rules! with_pool {
     };
 }
 pub(crate) use with_pool;
+
+/// Runs the same query code on the connection of whichever transaction `tx` (a `&mut Tx`) holds.
+/// `$conn` is a `&mut` connection: an executor for one query (reborrow with `&mut *$conn` for more).
+macro_rules! with_tx {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::db::Tx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_tx;
+
+/// A transaction on either database: its writes are committed together by `commit`, or not at all
+/// (dropped without `commit`, it rolls back). Every audited change is a method of `Tx`, and so is the
+/// audit entry, so that a change cannot be stored without its entry nor an entry without its change.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -134,6 +170,15 @@ impl Db {
         Ok(())
     }
 
+    /// Starts a transaction (on SQLite it takes the write lock at its first write: begin with a write, so
+    /// that it waits for the lock rather than failing to upgrade a read).
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
     /// True when the database answers a trivial query (for `/readyz`).
     pub async fn is_ready(&self) -> bool {
         with_pool!(self, |pool| sqlx::query("SELECT 1")
@@ -201,6 +246,27 @@ mod tests {
         let used = unsafe { rusqlite::ffi::sqlite3_memory_used() };
         assert_eq!(used, 0, "SQLite counted {used} bytes in use");
         drop(sends);
+        db.close().await;
+    }
+
+    /// A transaction's writes are stored by `commit` only: dropped, it leaves nothing.
+    #[tokio::test]
+    async fn transactions_commit_or_leave_nothing() {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        db.migrate().await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        tx.insert_account("Dropped", "cl_dropped").await.unwrap();
+        drop(tx);
+        let mut tx = db.begin().await.unwrap();
+        let kept = tx.insert_account("Kept", "cl_kept").await.unwrap();
+        tx.insert_audit(Some(kept.id), None, "test", "account.created", "")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let (accounts, total) = db.search_accounts("", 10, 0).await.unwrap();
+        assert_eq!(total, 1);
+        assert_eq!(accounts[0].client_id, "cl_kept");
+        assert_eq!(db.audit_of_account(kept.id, 10).await.unwrap().len(), 1);
         db.close().await;
     }
 

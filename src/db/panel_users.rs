@@ -1,4 +1,4 @@
-use super::{Db, now_ms, with_pool};
+use super::{Db, Tx, now_ms, with_pool, with_tx};
 use crate::model::PanelUserInfo;
 
 const USER_COLUMNS: &str = "id, email, role, account_id, disabled_at, created_at, last_login_at";
@@ -22,23 +22,6 @@ pub struct Credentials {
 }
 
 impl Db {
-    pub async fn insert_panel_user(&self, user: NewPanelUser<'_>) -> sqlx::Result<PanelUserInfo> {
-        let sql = format!(
-            "INSERT INTO panel_users (email, password_hash, role, account_id, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING {USER_COLUMNS}"
-        );
-        with_pool!(self, |pool| {
-            sqlx::query_as(&sql)
-                .bind(user.email)
-                .bind(user.password_hash)
-                .bind(user.role)
-                .bind(user.account_id)
-                .bind(now_ms())
-                .fetch_one(pool)
-                .await
-        })
-    }
-
     pub async fn count_panel_users(&self) -> sqlx::Result<i64> {
         with_pool!(self, |pool| sqlx::query_scalar(
             "SELECT COUNT(*) FROM panel_users"
@@ -96,11 +79,33 @@ impl Db {
             .fetch_all(pool)
             .await)
     }
+}
+
+impl Tx {
+    pub async fn insert_panel_user(
+        &mut self,
+        user: NewPanelUser<'_>,
+    ) -> sqlx::Result<PanelUserInfo> {
+        let sql = format!(
+            "INSERT INTO panel_users (email, password_hash, role, account_id, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING {USER_COLUMNS}"
+        );
+        with_tx!(self, |conn| {
+            sqlx::query_as(&sql)
+                .bind(user.email)
+                .bind(user.password_hash)
+                .bind(user.role)
+                .bind(user.account_id)
+                .bind(now_ms())
+                .fetch_one(conn)
+                .await
+        })
+    }
 
     /// Disables or re-enables a login. Never disables the last active CSM: the check and the change are one
     /// statement. Returns the updated login, or `None` when nothing changed.
     pub async fn set_panel_user_disabled(
-        &self,
+        &mut self,
         id: i64,
         disabled: bool,
     ) -> sqlx::Result<Option<PanelUserInfo>> {
@@ -110,12 +115,12 @@ impl Db {
              RETURNING {USER_COLUMNS}"
         );
         let at = disabled.then(now_ms);
-        with_pool!(self, |pool| {
+        with_tx!(self, |conn| {
             sqlx::query_as(&sql)
                 .bind(at)
                 .bind(id)
                 .bind(i64::from(disabled))
-                .fetch_optional(pool)
+                .fetch_optional(conn)
                 .await
         })
     }

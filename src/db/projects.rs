@@ -1,4 +1,4 @@
-use super::{Db, now_ms, with_pool};
+use super::{Db, Tx, now_ms, with_pool, with_tx};
 use crate::model::ProjectInfo;
 
 const PROJECT_SELECT: &str =
@@ -7,35 +7,6 @@ const PROJECT_SELECT: &str =
     FROM projects p JOIN accounts a ON a.id = p.account_id";
 
 impl Db {
-    pub async fn insert_project(&self, account_id: i64, name: &str) -> sqlx::Result<i64> {
-        with_pool!(self, |pool| {
-            sqlx::query_scalar("INSERT INTO projects (account_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
-                .bind(account_id)
-                .bind(name)
-                .bind(now_ms())
-                .fetch_one(pool)
-                .await
-        })
-    }
-
-    /// Sets (or with `None`, clears) the sender of a project's emails.
-    pub async fn set_project_sender(
-        &self,
-        id: i64,
-        email: Option<&str>,
-        name: Option<&str>,
-    ) -> sqlx::Result<()> {
-        with_pool!(self, |pool| sqlx::query(
-            "UPDATE projects SET sender_email = $1, sender_name = $2 WHERE id = $3"
-        )
-        .bind(email)
-        .bind(name)
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(drop))
-    }
-
     pub async fn project(&self, id: i64) -> sqlx::Result<Option<ProjectInfo>> {
         let sql = format!("{PROJECT_SELECT} WHERE p.id = $1");
         with_pool!(self, |pool| sqlx::query_as(&sql)
@@ -70,5 +41,36 @@ impl Db {
                 .await?;
             Ok((items, total))
         })
+    }
+}
+
+impl Tx {
+    pub async fn insert_project(&mut self, account_id: i64, name: &str) -> sqlx::Result<i64> {
+        with_tx!(self, |conn| {
+            sqlx::query_scalar("INSERT INTO projects (account_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
+                .bind(account_id)
+                .bind(name)
+                .bind(now_ms())
+                .fetch_one(conn)
+                .await
+        })
+    }
+
+    /// Sets (or with `None`, clears) the sender of a project's emails.
+    pub async fn set_project_sender(
+        &mut self,
+        id: i64,
+        email: Option<&str>,
+        name: Option<&str>,
+    ) -> sqlx::Result<()> {
+        with_tx!(self, |conn| sqlx::query(
+            "UPDATE projects SET sender_email = $1, sender_name = $2 WHERE id = $3"
+        )
+        .bind(email)
+        .bind(name)
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(drop))
     }
 }

@@ -1,32 +1,16 @@
 use super::{Db, now_ms, with_pool};
-use crate::domain::UserParams;
+use crate::{domain::UserParams, model::User};
 
-/// A user of a project as stored.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct UserRow {
-    pub id: i64,
-    pub project_id: i64,
-    pub email: String,
-    pub name: Option<String>,
-    pub gender: Option<String>,
-    pub platform_id: Option<i64>,
-    pub country_id: Option<String>,
-    pub list_id: Option<i64>,
-    pub client_user_id: Option<String>,
-    pub ak: Option<String>,
-    pub age: Option<i64>,
-    pub photo: Option<String>,
-    pub language_id: Option<String>,
-    pub subscribed: bool,
-    /// `bounced` or `complained` when the project no longer sends to the user.
-    pub suppressed_reason: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-const USER_SELECT: &str = "SELECT u.id, u.project_id, u.email, u.name, u.gender, u.platform_id, u.country_id,
+const USER_SELECT: &str = "SELECT u.id, u.project_id, p.account_id, u.email, u.name, u.gender, u.platform_id, u.country_id,
     u.list_id, u.client_user_id, u.ak, u.age, u.photo, u.language_id, u.subscribed <> 0 AS subscribed,
     u.suppressed_reason, u.created_at, u.updated_at FROM users u JOIN projects p ON p.id = u.project_id";
+
+/// `User`'s columns after an update (RETURNING names only the updated table: the account comes from a
+/// subquery).
+const RETURNING_USER: &str = "RETURNING id, project_id,
+    (SELECT account_id FROM projects WHERE projects.id = users.project_id) AS account_id, email, name,
+    gender, platform_id, country_id, list_id, client_user_id, ak, age, photo, language_id,
+    subscribed <> 0 AS subscribed, suppressed_reason, created_at, updated_at";
 
 /// Sets the given parameters where they differ; `updated_at` moves only when something changed.
 /// `$1` is the user id, `$2` the time, `$3..$12` the parameters (NULL = leave as is).
@@ -60,22 +44,25 @@ macro_rules! bind_params {
 pub(super) use bind_params;
 
 impl Db {
-    /// A user of one of the account's projects.
-    pub async fn user_of_account(
-        &self,
-        account_id: i64,
-        user_id: i64,
-    ) -> sqlx::Result<Option<UserRow>> {
-        let sql = format!("{USER_SELECT} WHERE u.id = $1 AND p.account_id = $2");
-        with_pool!(self, |pool| sqlx::query_as(&sql)
-            .bind(user_id)
-            .bind(account_id)
+    /// A user by id; with `account_id`, only if its project is that account's.
+    pub async fn user(&self, account_id: Option<i64>, user_id: i64) -> sqlx::Result<Option<User>> {
+        let sql = match account_id {
+            Some(_) => format!("{USER_SELECT} WHERE u.id = $1 AND p.account_id = $2"),
+            None => format!("{USER_SELECT} WHERE u.id = $1"),
+        };
+        with_pool!(self, |pool| {
+            let query = sqlx::query_as(&sql).bind(user_id);
+            match account_id {
+                Some(account_id) => query.bind(account_id),
+                None => query,
+            }
             .fetch_optional(pool)
-            .await)
+            .await
+        })
     }
 
     /// The users with these ids (for the delivery workers).
-    pub async fn users_by_ids(&self, ids: &[i64]) -> sqlx::Result<Vec<UserRow>> {
+    pub async fn users_by_ids(&self, ids: &[i64]) -> sqlx::Result<Vec<User>> {
         let mut users = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             with_pool!(self, |pool| {
@@ -85,41 +72,48 @@ impl Db {
                     list.push_bind(*id);
                 }
                 select.push(")");
-                users.extend(select.build_query_as::<UserRow>().fetch_all(pool).await?);
+                users.extend(select.build_query_as::<User>().fetch_all(pool).await?);
             })
         }
         Ok(users)
     }
 
-    /// A user by project and normalized email, if the project is the account's.
+    /// A user by project and normalized email; with `account_id`, only if the project is that account's.
     pub async fn user_by_email(
         &self,
-        account_id: i64,
+        account_id: Option<i64>,
         project_id: i64,
         email: &str,
-    ) -> sqlx::Result<Option<UserRow>> {
-        let sql =
-            format!("{USER_SELECT} WHERE u.project_id = $1 AND u.email = $2 AND p.account_id = $3");
+    ) -> sqlx::Result<Option<User>> {
+        let sql = match account_id {
+            Some(_) => format!(
+                "{USER_SELECT} WHERE u.project_id = $1 AND u.email = $2 AND p.account_id = $3"
+            ),
+            None => format!("{USER_SELECT} WHERE u.project_id = $1 AND u.email = $2"),
+        };
         with_pool!(self, |pool| {
-            sqlx::query_as(&sql)
-                .bind(project_id)
-                .bind(email)
-                .bind(account_id)
-                .fetch_optional(pool)
-                .await
+            let query = sqlx::query_as(&sql).bind(project_id).bind(email);
+            match account_id {
+                Some(account_id) => query.bind(account_id),
+                None => query,
+            }
+            .fetch_optional(pool)
+            .await
         })
     }
 
-    /// Updates the given parameters of a user (only what differs).
-    pub async fn update_user(&self, user_id: i64, params: &UserParams) -> sqlx::Result<()> {
+    /// Updates the given parameters of a user (only what differs). Returns the user as stored after the
+    /// change, or `None` when nothing differed (nothing was written, `updated_at` did not move).
+    pub async fn update_user(
+        &self,
+        user_id: i64,
+        params: &UserParams,
+    ) -> sqlx::Result<Option<User>> {
+        let sql = format!("{UPDATE_USER_SQL} {RETURNING_USER}");
         with_pool!(self, |pool| {
-            bind_params!(
-                sqlx::query(UPDATE_USER_SQL).bind(user_id).bind(now_ms()),
-                params
-            )
-            .execute(pool)
-            .await
-            .map(drop)
+            bind_params!(sqlx::query_as(&sql).bind(user_id).bind(now_ms()), params)
+                .fetch_optional(pool)
+                .await
         })
     }
 

@@ -15,7 +15,7 @@ use tokio::{
 };
 
 use crate::{
-    db::{Captured, ClaimedEmail, Db, Outcome, OutcomeStatus, SenderRow, UserRow, now_ms},
+    db::{Captured, ClaimedEmail, Db, Outcome, OutcomeStatus, SenderRow, now_ms},
     mail::{
         EmailTemplate,
         links::Links,
@@ -24,6 +24,7 @@ use crate::{
         template_context,
     },
     metrics::Metrics,
+    model::User,
 };
 
 /// Where emails go.
@@ -117,7 +118,7 @@ pub struct Deliverer {
 
 /// What rendering a claimed batch needs, read once per batch.
 struct BatchContext {
-    users: HashMap<i64, UserRow>,
+    users: HashMap<i64, User>,
     templates: HashMap<i64, Option<Arc<EmailTemplate>>>,
     senders: HashMap<i64, SenderRow>,
 }
@@ -228,7 +229,7 @@ impl Deliverer {
         let mut user_ids: Vec<i64> = claimed.iter().map(|e| e.user_id).collect();
         user_ids.sort_unstable();
         user_ids.dedup();
-        let users: HashMap<i64, UserRow> = self
+        let users: HashMap<i64, User> = self
             .db
             .users_by_ids(&user_ids)
             .await?
@@ -273,7 +274,7 @@ impl Deliverer {
         &self,
         email: &ClaimedEmail,
         template: &EmailTemplate,
-        user: &UserRow,
+        user: &User,
         sender: &SenderRow,
     ) -> Result<Message, String> {
         let data = match serde_json::from_str::<Value>(&email.data) {
@@ -488,7 +489,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The user's email and the parameters that are set (a missing one stays undefined in templates).
-fn user_fields(user: &UserRow) -> Map<String, Value> {
+fn user_fields(user: &User) -> Map<String, Value> {
     let mut fields = Map::new();
     fields.insert("email".into(), user.email.clone().into());
     let mut set = |name: &str, value: Option<Value>| {

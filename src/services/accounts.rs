@@ -15,7 +15,9 @@ pub async fn create(db: &Db, actor: &Actor, name: &str) -> Result<Account, AppEr
     let name = AccountName::parse("name", name)?;
     // A clash of 103-bit random ids is practically impossible; retrying keeps it impossible.
     for _ in 0..3 {
-        match db
+        // A transaction per try: on PostgreSQL a failed statement ends its transaction.
+        let mut tx = db.begin().await?;
+        match tx
             .insert_account(name.as_str(), ClientId::generate().as_str())
             .await
         {
@@ -24,7 +26,7 @@ pub async fn create(db: &Db, actor: &Actor, name: &str) -> Result<Account, AppEr
                     "Created account \"{}\" with client_id {}",
                     account.name, account.client_id
                 );
-                db.insert_audit(
+                tx.insert_audit(
                     Some(account.id),
                     actor.user_id(),
                     actor.audit_name(),
@@ -32,6 +34,7 @@ pub async fn create(db: &Db, actor: &Actor, name: &str) -> Result<Account, AppEr
                     &detail,
                 )
                 .await?;
+                tx.commit().await?;
                 return Ok(account);
             }
             Err(e) if is_unique_violation(&e) => continue,
@@ -82,7 +85,8 @@ pub async fn set_suspended(
     suspended: bool,
 ) -> Result<(), AppError> {
     actor.require_csm()?;
-    if !db.set_account_suspended(account_id, suspended).await? {
+    let mut tx = db.begin().await?;
+    if !tx.set_account_suspended(account_id, suspended).await? {
         return Err(AppError::NotFound);
     }
     let (action, detail) = if suspended {
@@ -90,7 +94,7 @@ pub async fn set_suspended(
     } else {
         ("account.reactivated", "Reactivated the account")
     };
-    db.insert_audit(
+    tx.insert_audit(
         Some(account_id),
         actor.user_id(),
         actor.audit_name(),
@@ -98,6 +102,7 @@ pub async fn set_suspended(
         detail,
     )
     .await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -27,7 +27,8 @@ pub async fn issue(
     let label = KeyLabel::parse("label", label)?;
     db.account(account_id).await?.ok_or(AppError::NotFound)?;
     let key = ApiKey::generate();
-    let info = db
+    let mut tx = db.begin().await?;
+    let info = tx
         .insert_api_key(NewApiKey {
             account_id,
             label: label.as_str(),
@@ -37,7 +38,7 @@ pub async fn issue(
         })
         .await?;
     let detail = format!("Issued API key {}… {}", info.prefix, quoted(&info.label));
-    db.insert_audit(
+    tx.insert_audit(
         Some(account_id),
         actor.user_id(),
         actor.audit_name(),
@@ -45,6 +46,7 @@ pub async fn issue(
         &detail,
     )
     .await?;
+    tx.commit().await?;
     Ok(IssuedKey {
         info,
         key: key.expose().to_owned(),
@@ -53,12 +55,13 @@ pub async fn issue(
 
 pub async fn revoke(db: &Db, actor: &Actor, account_id: i64, key_id: i64) -> Result<(), AppError> {
     actor.require_csm()?;
-    let info = db
+    let mut tx = db.begin().await?;
+    let info = tx
         .revoke_api_key(account_id, key_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let detail = format!("Revoked API key {}… {}", info.prefix, quoted(&info.label));
-    db.insert_audit(
+    tx.insert_audit(
         Some(account_id),
         actor.user_id(),
         actor.audit_name(),
@@ -66,6 +69,7 @@ pub async fn revoke(db: &Db, actor: &Actor, account_id: i64, key_id: i64) -> Res
         &detail,
     )
     .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -206,9 +210,10 @@ mod tests {
         let db = Db::connect("sqlite::memory:").await.unwrap();
         db.migrate().await.unwrap();
         let secret = b"cache secret";
-        let account = db.insert_account("A", "cl_cache").await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let account = tx.insert_account("A", "cl_cache").await.unwrap();
         let key = ApiKey::generate();
-        let info = db
+        let info = tx
             .insert_api_key(NewApiKey {
                 account_id: account.id,
                 label: "",
@@ -218,6 +223,7 @@ mod tests {
             })
             .await
             .unwrap();
+        tx.commit().await.unwrap();
         let cache = KeyCache::new(secret);
         let last_used =
             || async { db.api_keys_of_account(account.id).await.unwrap()[0].last_used_at };
@@ -250,6 +256,30 @@ mod tests {
             last_used().await > Some(first),
             "used after the flush: written again"
         );
+        db.close().await;
+    }
+
+    /// A key is issued or revoked together with its audit entry, or not at all: without an audit trail
+    /// to write to, neither is stored. (end2end/http/audit.rs checks every audited change, on both
+    /// databases.)
+    #[tokio::test]
+    async fn keys_change_only_with_their_audit_entry() {
+        let db = crate::services::test_db().await;
+        let secret = b"audit secret";
+        let op = Actor::Operator;
+        let issued = issue(&db, secret, &op, 1, "live").await.unwrap();
+        let crate::db::Db::Sqlite(pool) = &db else {
+            unreachable!()
+        };
+        sqlx::raw_sql("DROP TABLE audit_events")
+            .execute(pool)
+            .await
+            .unwrap();
+        let refused = issue(&db, secret, &op, 1, "second").await;
+        assert_eq!(refused, Err(AppError::Internal));
+        let refused = revoke(&db, &op, 1, issued.info.id).await;
+        assert_eq!(refused, Err(AppError::Internal));
+        assert_eq!(db.api_keys_of_account(1).await.unwrap(), [issued.info]);
         db.close().await;
     }
 }

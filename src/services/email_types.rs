@@ -74,7 +74,8 @@ pub async fn create(
     let project = db.project(project_id).await?.ok_or(AppError::NotFound)?;
     require_edit(actor, project.account_id)?;
     let name = validate(&input)?;
-    let id = db
+    let mut tx = db.begin().await?;
+    let id = tx
         .insert_email_type(NewEmailType {
             project_id,
             name,
@@ -85,7 +86,7 @@ pub async fn create(
         })
         .await?;
     let detail = format!("Created email type \"{name}\" (type_id {id}) in project {project_id}");
-    db.insert_audit(
+    tx.insert_audit(
         Some(project.account_id),
         actor.user_id(),
         actor.audit_name(),
@@ -93,6 +94,7 @@ pub async fn create(
         &detail,
     )
     .await?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -121,7 +123,8 @@ pub async fn update(
         .ok_or(AppError::NotFound)?;
     require_edit(actor, project.account_id)?;
     let name = validate(&input)?;
-    db.update_email_type(
+    let mut tx = db.begin().await?;
+    tx.update_email_type(
         type_id,
         NewEmailType {
             project_id: current.project_id,
@@ -133,7 +136,7 @@ pub async fn update(
         },
     )
     .await?;
-    db.insert_audit(
+    tx.insert_audit(
         Some(project.account_id),
         actor.user_id(),
         actor.audit_name(),
@@ -141,6 +144,7 @@ pub async fn update(
         &format!("Updated email type \"{name}\" (type_id {type_id})"),
     )
     .await?;
+    tx.commit().await?;
     db.email_type(type_id).await?.ok_or(AppError::Internal)
 }
 

@@ -302,6 +302,95 @@ async fn replay(
     })
 }
 
+/// An email with its events, for whoever may read its account: staff, or a client of the account (a
+/// client's key never reads another account's email: it is "not found").
+pub async fn get(
+    db: &Db,
+    actor: &crate::services::Actor,
+    message_id: &str,
+) -> Result<crate::model::Email, AppError> {
+    let account_id = match actor.account_scope()? {
+        Some(own) => own,
+        None => db
+            .account_of_message(message_id)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    };
+    let email = db
+        .email_of_account(account_id, message_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let events = db.email_events(&email).await?;
+    Ok(crate::model::Email {
+        message_id: email.message_id,
+        project_id: email.project_id,
+        user_id: email.user_id,
+        email: email.email,
+        type_id: email.type_id,
+        category: email.category,
+        status: email.status,
+        data: email.data,
+        meta: email.meta,
+        created_at: email.created_at,
+        updated_at: email.updated_at,
+        events: events
+            .into_iter()
+            .map(|e| crate::model::EmailEvent {
+                status: e.status,
+                detail: e.detail,
+                at: e.at,
+            })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod get_tests {
+    use super::*;
+    use crate::{
+        domain::Role,
+        services::{Actor, panel_actor, test_db},
+    };
+
+    /// An email with its events, oldest first; a client (a key or a panel login) reads its own account's
+    /// emails only, staff every account's.
+    #[tokio::test]
+    async fn clients_read_their_own_accounts_emails_only() {
+        let db = test_db().await;
+        let key = Actor::ApiKey {
+            account_id: 1,
+            key_id: 1,
+        };
+        let email = get(&db, &key, "msg_1").await.unwrap();
+        assert_eq!(
+            (
+                email.email.as_str(),
+                email.status.as_str(),
+                email.data.as_str()
+            ),
+            ("anna@example.com", "sent", r#"{"a":1}"#)
+        );
+        let events: Vec<_> = email
+            .events
+            .iter()
+            .map(|e| (e.status.as_str(), e.detail.as_deref(), e.at))
+            .collect();
+        assert_eq!(events, [("queued", None, 10), ("sent", Some("250 ok"), 30)]);
+        assert_eq!(get(&db, &key, "msg_2").await, Err(AppError::NotFound));
+        let other_client = panel_actor(Role::Client, Some(2));
+        assert_eq!(
+            get(&db, &other_client, "msg_1").await,
+            Err(AppError::NotFound)
+        );
+        assert_eq!(get(&db, &other_client, "msg_2").await.unwrap().user_id, 2);
+        for staff in [panel_actor(Role::Support, None), Actor::Operator] {
+            assert_eq!(get(&db, &staff, "msg_1").await.unwrap(), email);
+            assert_eq!(get(&db, &staff, "msg_none").await, Err(AppError::NotFound));
+        }
+        db.close().await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

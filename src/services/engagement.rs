@@ -156,10 +156,11 @@ pub async fn lift(db: &Db, actor: &Actor, project_id: i64, user_id: i64) -> Resu
     if actor.role() == Role::Support {
         return Err(AppError::Forbidden);
     }
-    if !db.lift_suppression(project_id, user_id).await? {
+    let mut tx = db.begin().await?;
+    if !tx.lift_suppression(project_id, user_id).await? {
         return Err(AppError::NotFound);
     }
-    db.insert_audit(
+    tx.insert_audit(
         Some(project.account_id),
         actor.user_id(),
         actor.audit_name(),
@@ -167,5 +168,6 @@ pub async fn lift(db: &Db, actor: &Actor, project_id: i64, user_id: i64) -> Resu
         &format!("Lifted the suppression of user {user_id} in project {project_id}"),
     )
     .await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -3,26 +3,12 @@ use mail_parser::MessageParser;
 
 use crate::{
     db::Db,
-    domain::Role,
     error::AppError,
     model::{OutboxEntry, OutboxMessage, Page},
     services::Actor,
 };
 
 pub const PER_PAGE: u32 = 25;
-
-/// The account whose emails the actor may read, or `None` for all (staff).
-fn scope(actor: &Actor) -> Result<Option<i64>, AppError> {
-    match actor {
-        Actor::Panel(user) if user.role == Role::Client => {
-            user.account_id.map(Some).ok_or(AppError::Forbidden)
-        }
-        _ => {
-            actor.require_staff()?;
-            Ok(None)
-        }
-    }
-}
 
 /// Captured emails, newest first, filtered by recipient, subject or message id.
 pub async fn list(
@@ -31,7 +17,7 @@ pub async fn list(
     search: &str,
     page: u32,
 ) -> Result<Page<OutboxEntry>, AppError> {
-    let account = scope(actor)?;
+    let account = actor.account_scope()?;
     let page = page.max(1);
     let offset = i64::from(page - 1) * i64::from(PER_PAGE);
     let (items, total) = db
@@ -48,7 +34,7 @@ pub async fn list(
 /// One captured email with its decoded parts.
 pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<OutboxMessage, AppError> {
     let (entry, raw) = db
-        .outbox_message(id, scope(actor)?)
+        .outbox_message(id, actor.account_scope()?)
         .await?
         .ok_or(AppError::NotFound)?;
     let parsed = MessageParser::default().parse(raw.as_bytes());

@@ -1,29 +1,41 @@
 //! Panel logins: staff (CSM, support) and the client logins of an account.
 use crate::{
-    db::{Db, NewPanelUser, is_unique_violation},
+    db::{Db, NewPanelUser, Tx, is_unique_violation},
     domain::{EmailAddress, Password, Role, random_token},
     error::AppError,
     model::PanelUserInfo,
     services::{Actor, passwords},
 };
 
+/// A login to add: its address checked and its password hashed (slow: before any transaction begins).
+struct NewLogin {
+    email: EmailAddress,
+    password_hash: String,
+}
+
+async fn new_login(email: &str, password: &str) -> Result<NewLogin, AppError> {
+    let email = EmailAddress::parse("email", email)?;
+    let password = Password::parse("password", password)?;
+    let password_hash = passwords::hash(&password).await?;
+    Ok(NewLogin {
+        email,
+        password_hash,
+    })
+}
+
 async fn insert(
-    db: &Db,
-    email: &str,
-    password: &str,
+    tx: &mut Tx,
+    login: &NewLogin,
     role: Role,
     account_id: Option<i64>,
 ) -> Result<PanelUserInfo, AppError> {
-    let email = EmailAddress::parse("email", email)?;
-    let password = Password::parse("password", password)?;
-    let hash = passwords::hash(&password).await?;
     let user = NewPanelUser {
-        email: email.as_str(),
-        password_hash: &hash,
+        email: login.email.as_str(),
+        password_hash: &login.password_hash,
         role: role.as_str(),
         account_id,
     };
-    db.insert_panel_user(user).await.map_err(|e| {
+    tx.insert_panel_user(user).await.map_err(|e| {
         if is_unique_violation(&e) {
             AppError::Invalid {
                 field: "email".into(),
@@ -54,9 +66,11 @@ pub async fn add_staff(
             message: "must be CSM or support".into(),
         });
     }
-    let user = insert(db, email, password, role, None).await?;
+    let login = new_login(email, password).await?;
+    let mut tx = db.begin().await?;
+    let user = insert(&mut tx, &login, role, None).await?;
     let detail = format!("Added {} login {}", role.label(), user.email);
-    db.insert_audit(
+    tx.insert_audit(
         None,
         actor.user_id(),
         actor.audit_name(),
@@ -64,6 +78,7 @@ pub async fn add_staff(
         &detail,
     )
     .await?;
+    tx.commit().await?;
     Ok(user)
 }
 
@@ -76,9 +91,11 @@ pub async fn add_client_user(
 ) -> Result<PanelUserInfo, AppError> {
     actor.require_csm()?;
     db.account(account_id).await?.ok_or(AppError::NotFound)?;
-    let user = insert(db, email, password, Role::Client, Some(account_id)).await?;
+    let login = new_login(email, password).await?;
+    let mut tx = db.begin().await?;
+    let user = insert(&mut tx, &login, Role::Client, Some(account_id)).await?;
     let detail = format!("Added client login {}", user.email);
-    db.insert_audit(
+    tx.insert_audit(
         Some(account_id),
         actor.user_id(),
         actor.audit_name(),
@@ -86,6 +103,7 @@ pub async fn add_client_user(
         &detail,
     )
     .await?;
+    tx.commit().await?;
     Ok(user)
 }
 
@@ -98,7 +116,8 @@ pub async fn set_disabled(
 ) -> Result<PanelUserInfo, AppError> {
     actor.require_csm()?;
     let target = db.panel_user(user_id).await?.ok_or(AppError::NotFound)?;
-    let Some(user) = db.set_panel_user_disabled(user_id, disabled).await? else {
+    let mut tx = db.begin().await?;
+    let Some(user) = tx.set_panel_user_disabled(user_id, disabled).await? else {
         return Err(AppError::Conflict(
             "The last active CSM cannot be disabled.".into(),
         ));
@@ -109,7 +128,7 @@ pub async fn set_disabled(
         ("login.enabled", "Enabled")
     };
     let detail = format!("{verb} login {}", target.email);
-    db.insert_audit(
+    tx.insert_audit(
         target.account_id,
         actor.user_id(),
         actor.audit_name(),
@@ -117,6 +136,7 @@ pub async fn set_disabled(
         &detail,
     )
     .await?;
+    tx.commit().await?;
     Ok(user)
 }
 
@@ -144,7 +164,10 @@ pub async fn bootstrap_admin(
         Some(p) => (p.to_owned(), false),
         None => (random_token(20), true),
     };
-    let user = insert(db, email, &password, Role::Csm, None).await?;
+    let login = new_login(email, &password).await?;
+    let mut tx = db.begin().await?;
+    let user = insert(&mut tx, &login, Role::Csm, None).await?;
+    tx.commit().await?;
     Ok(if generated {
         Bootstrap::CreatedWithPassword {
             email: user.email,

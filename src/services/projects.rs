@@ -18,9 +18,10 @@ pub async fn create(
     actor.require_csm()?;
     let name = ProjectName::parse("name", name)?;
     db.account(account_id).await?.ok_or(AppError::NotFound)?;
-    let id = db.insert_project(account_id, name.as_str()).await?;
+    let mut tx = db.begin().await?;
+    let id = tx.insert_project(account_id, name.as_str()).await?;
     let detail = format!("Created project \"{}\" (id {id})", name.as_str());
-    db.insert_audit(
+    tx.insert_audit(
         Some(account_id),
         actor.user_id(),
         actor.audit_name(),
@@ -28,6 +29,7 @@ pub async fn create(
         &detail,
     )
     .await?;
+    tx.commit().await?;
     db.project(id).await?.ok_or(AppError::Internal)
 }
 
@@ -90,13 +92,14 @@ pub async fn set_sender(
         });
     }
     let name = (!name.is_empty()).then_some(name);
-    db.set_project_sender(project_id, email.as_ref().map(|e| e.as_str()), name)
+    let mut tx = db.begin().await?;
+    tx.set_project_sender(project_id, email.as_ref().map(|e| e.as_str()), name)
         .await?;
     let detail = format!(
         "Set the sender of project {project_id} to {}",
         email.as_ref().map_or("the default", |e| e.as_str())
     );
-    db.insert_audit(
+    tx.insert_audit(
         Some(project.account_id),
         actor.user_id(),
         actor.audit_name(),
@@ -104,5 +107,6 @@ pub async fn set_sender(
         &detail,
     )
     .await?;
+    tx.commit().await?;
     db.project(project_id).await?.ok_or(AppError::Internal)
 }
