@@ -19,10 +19,30 @@ pub use problem::Problem;
 
 use axum::{
     Router,
-    routing::{any, get, post},
+    routing::{any, get},
 };
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::state::AppState;
+
+/// Each endpoint of the API with its OpenAPI operation, registered once: the router serves them and
+/// the OpenAPI document lists them (in this order).
+fn endpoints() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(emails::send))
+        .routes(routes!(users::put_by_id, users::get_by_id))
+        .routes(routes!(users::put_by_email, users::get_by_email))
+        .routes(routes!(check::check_email))
+        .routes(routes!(emails::get))
+        .routes(routes!(events::bounce))
+        .routes(routes!(events::complaint))
+}
+
+/// The OpenAPI description of the endpoints (without the document-wide rules of `openapi::document`).
+pub(crate) fn endpoints_openapi() -> utoipa::openapi::OpenApi {
+    endpoints().into_openapi()
+}
 
 /// The routes under `/v1`, with their full paths: merged into the application's router rather than nested
 /// under `/v1`, so that a request passes one router (a nested router costs each request a second routing,
@@ -31,20 +51,8 @@ use crate::state::AppState;
 /// limit is `JsonBytes`'s own). A method that a path of the API does not take is a problem+json 405 (with
 /// `Allow`), as every error of the API.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/emails", post(emails::send))
-        .route("/v1/emails/{message_id}", get(emails::get))
-        .route(
-            "/v1/users/{user_id}",
-            get(users::get_by_id).put(users::put_by_id),
-        )
-        .route(
-            "/v1/projects/{project_id}/users/{email}",
-            get(users::get_by_email).put(users::put_by_email),
-        )
-        .route("/v1/email/check", post(check::check_email))
-        .route("/v1/events/bounce", post(events::bounce))
-        .route("/v1/events/complaint", post(events::complaint))
+    let router: Router<AppState> = endpoints().into();
+    router
         .route(
             "/v1/openapi.json",
             get(|| async { axum::Json(openapi::document()) }),
