@@ -203,38 +203,8 @@ fn message_id_schema() -> Value {
     json!({"type": "string", "pattern": MESSAGE_ID_PATTERN, "minLength": 5, "maxLength": 64})
 }
 
-/// User parameters, all optional (see the contract for each rule).
-#[derive(ToSchema, Serialize)]
-#[allow(dead_code)]
-pub struct UserParamsDoc {
-    /// Up to 255 characters.
-    #[schema(max_length = 255)]
-    name: Option<String>,
-    /// `m`, `f` or `u` (unknown).
-    #[schema(max_length = 1)]
-    gender: Option<String>,
-    /// 0 Unknown, 1 Desktop, 3 Mobile, 4 Android App, 5 iOS App (2 is not valid).
-    platform_id: Option<i64>,
-    /// ISO 3166-1 alpha-2 code, case-insensitive in, upper-case stored.
-    country_id: Option<String>,
-    /// User group identifier, 0 or more.
-    #[schema(minimum = 0)]
-    list_id: Option<i64>,
-    /// The user's id on your product, up to 255 characters.
-    #[schema(max_length = 255)]
-    client_user_id: Option<String>,
-    /// Auth key for autologin on your product, up to 255 characters.
-    #[schema(max_length = 255)]
-    ak: Option<String>,
-    /// 0 to 150.
-    #[schema(minimum = 0, maximum = 150)]
-    age: Option<i64>,
-    /// Absolute http(s) URL, up to 2048 characters.
-    #[schema(max_length = 2048)]
-    photo: Option<String>,
-    /// ISO 639-1 code, case-insensitive in, lower-case stored.
-    language_id: Option<String>,
-}
+/// The user parameters' schema is derived with their definition (`domain::UserParams`).
+pub use crate::domain::UserParams as UserParamsDoc;
 
 /// The recipient of a send: the email address and any user parameters.
 #[derive(ToSchema, Serialize)]
