@@ -7,15 +7,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
-use serde_json::{Map, Value};
-#[cfg(feature = "ssr")]
-use utoipa::openapi::{
-    Object, ObjectBuilder, Type,
-    schema::{KnownFormat, SchemaFormat, SchemaType},
-};
+use serde_json::{Map, Value, json};
 
 #[cfg(feature = "ssr")]
-use super::codes::{is_country_code, is_language_code};
+use super::codes::{COUNTRIES, LANGUAGES, is_country_code, is_language_code};
 
 /// Declares `UserParams` from one list: per parameter its documentation and OpenAPI constraints, its
 /// type and the rule that parses it (given the reader and the parameter's name). What else names the
@@ -25,7 +20,7 @@ use super::codes::{is_country_code, is_language_code};
 macro_rules! user_params {
     ($(
         $(#[doc = $doc:literal])*
-        #[schema($($schema:tt)*)]
+        $(#[schema($($schema:tt)*)])?
         $field:ident: $ty:ty = $rule:expr;
     )*) => {
         /// The parameters stored per user, or a subset of them; `None` means "not given" (a JSON `null`
@@ -44,7 +39,7 @@ macro_rules! user_params {
         pub struct UserParams {
             $(
                 $(#[doc = $doc])*
-                #[cfg_attr(feature = "ssr", schema($($schema)*))]
+                $(#[cfg_attr(feature = "ssr", schema($($schema)*))])?
                 pub $field: Option<$ty>,
             )*
         }
@@ -154,19 +149,17 @@ user_params! {
     #[schema(max_length = 255)]
     name: String = |r, f| r.text(f, MAX_TEXT);
     /// `m`, `f` or `u` (unknown).
-    #[schema(pattern = "^[mfu]$")]
+    #[schema(max_length = 1)]
     gender: String = |r, f| {
         r.text(f, 1)
             .and_then(|g| r.check(f, g, |g| GENDERS.contains(&g.as_str()), "must be m, f or u"))
     };
-    /// One of `PLATFORM_IDS` (`platform_id_schema` says what each means).
-    #[schema(schema_with = platform_id_schema)]
+    /// 0 Unknown, 1 Desktop, 3 Mobile, 4 Android App, 5 iOS App (2 is not valid).
     platform_id: i64 = |r, f| {
         r.integer(f)
             .and_then(|p| r.check(f, p, |p| PLATFORM_IDS.contains(p), "must be 0, 1, 3, 4 or 5"))
     };
     /// ISO 3166-1 alpha-2 code, case-insensitive in, upper-case stored.
-    #[schema(pattern = "^[A-Za-z]{2}$")]
     country_id: String = |r, f| {
         r.text(f, 2).map(|c| c.to_ascii_uppercase()).and_then(|c| {
             r.check(f, c, |c| is_country_code(c), "must be an ISO 3166-1 alpha-2 country code")
@@ -190,14 +183,13 @@ user_params! {
         r.integer(f)
             .and_then(|a| r.check(f, a, |a| (0..=150).contains(a), "must be between 0 and 150"))
     };
-    /// Absolute http(s) URL.
-    #[schema(max_length = 2048, format = "uri")]
+    /// Absolute http(s) URL, up to 2048 characters.
+    #[schema(max_length = 2048)]
     photo: String = |r, f| {
         r.text(f, 2048)
             .and_then(|p| r.check(f, p, |p| is_http_url(p), "must be an absolute http(s) URL"))
     };
-    /// ISO 639-1 code, lower-case stored.
-    #[schema(pattern = "^[A-Za-z]{2}$")]
+    /// ISO 639-1 code, case-insensitive in, lower-case stored.
     language_id: String = |r, f| {
         r.text(f, 2).map(|l| l.to_ascii_lowercase()).and_then(|l| {
             r.check(f, l, |l| is_language_code(l), "must be an ISO 639-1 language code")
@@ -250,22 +242,51 @@ impl Fields for Map<String, Value> {
     }
 }
 
+/// Text without control characters (the user parameters refuse them).
 #[cfg(feature = "ssr")]
-/// `platform_id`'s schema: an integer, one of `PLATFORM_IDS`, or null.
-fn platform_id_schema() -> Object {
-    ObjectBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
-        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-        .enum_values(Some(
-            PLATFORM_IDS
-                .map(Value::from)
-                .into_iter()
-                .chain([Value::Null]),
-        ))
-        .description(Some(
-            "0 Unknown, 1 Desktop, 3 Mobile, 4 Android App, 5 iOS App (2 is not valid).",
-        ))
-        .build()
+const NO_CONTROL_CHARACTERS: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+
+/// An absolute http(s) URL that the server's URL parser takes: a host name whose last label starts
+/// with a letter (one of digits would be read as an IPv4 address), an optional port, printable ASCII.
+#[cfg(feature = "ssr")]
+const PHOTO_URL_PATTERN: &str = "^https?://([A-Za-z0-9]+(-[A-Za-z0-9]+)*\\.)*[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*(:[0-9]{1,4})?([/?#][!-~]*)?$";
+
+#[cfg(feature = "ssr")]
+impl UserParams {
+    /// The parameters' rules that the schema derive cannot state (patterns, and lists of values kept in
+    /// the domain), by name, as fields of their OpenAPI schemas (`api::openapi` adds them). Codes are
+    /// taken in either case: the upper- and the lower-case form of each.
+    pub fn document_rules() -> [(&'static str, Value); 8] {
+        let with_null = |values: Vec<Value>| {
+            let mut values = values;
+            values.push(Value::Null);
+            Value::Array(values)
+        };
+        let codes = |codes: &[&str]| {
+            let upper = codes.iter().map(|c| Value::from(c.to_ascii_uppercase()));
+            with_null(
+                upper
+                    .chain(codes.iter().map(|c| Value::from(c.to_ascii_lowercase())))
+                    .collect(),
+            )
+        };
+        [
+            ("name", json!({"pattern": NO_CONTROL_CHARACTERS})),
+            ("client_user_id", json!({"pattern": NO_CONTROL_CHARACTERS})),
+            ("ak", json!({"pattern": NO_CONTROL_CHARACTERS})),
+            ("photo", json!({"pattern": PHOTO_URL_PATTERN})),
+            (
+                "gender",
+                json!({"enum": with_null(GENDERS.map(Value::from).to_vec())}),
+            ),
+            (
+                "platform_id",
+                json!({"enum": with_null(PLATFORM_IDS.map(Value::from).to_vec())}),
+            ),
+            ("country_id", json!({"enum": codes(&COUNTRIES)})),
+            ("language_id", json!({"enum": codes(&LANGUAGES)})),
+        ]
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -412,7 +433,7 @@ mod tests {
     }
 
     #[test]
-    fn the_schema_states_the_rules() {
+    fn the_documented_schema_is_the_derived_one() {
         let schema = serde_json::to_value(<UserParams as utoipa::PartialSchema>::schema()).unwrap();
         let properties = schema["properties"].as_object().unwrap();
         let mut names: Vec<&str> = properties.keys().map(String::as_str).collect();
@@ -421,14 +442,15 @@ mod tests {
         expected.sort_unstable();
         assert_eq!(names, expected);
         assert_eq!(properties["name"]["maxLength"], 255);
-        assert_eq!(
-            properties["platform_id"]["enum"],
-            json!([0, 1, 3, 4, 5, null])
-        );
         assert_eq!(properties["age"]["maximum"], 150);
-        assert_eq!(<UserParams as utoipa::ToSchema>::name(), "UserParamsDoc");
+        // The document names it UserParamsDoc and states all of it (and may add rules).
         let document = crate::api::openapi::document();
-        assert_eq!(document["components"]["schemas"]["UserParamsDoc"], schema);
+        let documented = &document["components"]["schemas"]["UserParamsDoc"]["properties"];
+        for (name, property) in properties {
+            for (key, value) in property.as_object().unwrap() {
+                assert_eq!(&documented[name][key], value, "{name}.{key}");
+            }
+        }
     }
 
     #[test]
