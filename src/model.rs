@@ -2,7 +2,7 @@
 //! Times are unix milliseconds (UTC); `format_time` renders them.
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Role;
+use crate::domain::{Role, UserParams};
 
 #[cfg(feature = "ssr")]
 use sqlx::FromRow;
@@ -270,16 +270,8 @@ pub struct User {
     /// The account of the project (who may read and change the user).
     pub account_id: i64,
     pub email: String,
-    pub name: Option<String>,
-    pub gender: Option<String>,
-    pub platform_id: Option<i64>,
-    pub country_id: Option<String>,
-    pub list_id: Option<i64>,
-    pub client_user_id: Option<String>,
-    pub ak: Option<String>,
-    pub age: Option<i64>,
-    pub photo: Option<String>,
-    pub language_id: Option<String>,
+    #[cfg_attr(feature = "ssr", sqlx(flatten))]
+    pub params: UserParams,
     pub subscribed: bool,
     /// `bounced` or `complained` when the project no longer sends to the user.
     pub suppressed_reason: Option<String>,

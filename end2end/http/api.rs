@@ -13,6 +13,7 @@ both_databases!(
     credentials_are_required_and_checked,
     suspended_accounts_are_refused,
     send_creates_the_user_then_updates_it,
+    a_send_stores_every_parameter,
     send_reports_every_bad_field,
     bad_bodies_get_problem_answers,
     users_are_updated_by_id_and_by_email,
@@ -214,6 +215,38 @@ async fn send_creates_the_user_then_updates_it(backend: Backend) {
     assert_eq!(email["data"]["meta"]["order"], "A-17");
     assert_eq!(email["data"]["events"][0]["status"], "queued");
     assert_eq!(app.db().all_message_ids().await.unwrap().len(), 2);
+}
+
+/// All ten parameters of a send reach the user, when the send creates it and when a later send changes
+/// them (the statements that list the parameters are built from their one definition).
+async fn a_send_stores_every_parameter(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let t = tenant(&app, "Acme").await;
+    let first = json!({"name": " Anna ", "gender": "f", "platform_id": 5, "country_id": "de",
+        "list_id": 0, "client_user_id": "u-1", "ak": "key-1", "age": 31,
+        "photo": "https://cdn.example.com/a.png", "language_id": "EN"});
+    let second = json!({"name": "Anna Smith", "gender": "u", "platform_id": 1, "country_id": "FR",
+        "list_id": 9, "client_user_id": "u-2", "ak": "key-2", "age": 32,
+        "photo": "http://cdn.example.com/b.png", "language_id": "fr"});
+    let mut stored = first.clone();
+    stored["name"] = json!("Anna");
+    stored["country_id"] = json!("DE");
+    stored["language_id"] = json!("en");
+    for (params, stored) in [(first, stored), (second.clone(), second)] {
+        let mut body = t.send_body("anna@example.com");
+        body["user"] = params;
+        body["user"]["email"] = json!("anna@example.com");
+        let (status, sent) = t.post(&app, "/v1/emails", &body).await;
+        assert_eq!(status, StatusCode::OK, "{sent}");
+        let user_id = &sent["data"]["user_id"];
+        let (status, user) = t.get(&app, &format!("/v1/users/{user_id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        for (name, value) in stored.as_object().unwrap() {
+            assert_eq!(&user["data"][name], value, "{name}");
+        }
+        // The ten, the user's id, project, email and subscription, and its two times.
+        assert_eq!(user["data"].as_object().unwrap().len(), 16, "{user}");
+    }
 }
 
 async fn send_reports_every_bad_field(backend: Backend) {

@@ -16,8 +16,9 @@ use super::{
     send_body::{BodyValue, Scalar, SendBody},
 };
 use crate::{
+    db::{IdempotencyKey, NewEmail},
     domain::{Field, FieldErrors, Fields, UserParams, check_email},
-    services::emails::{self, Idempotency, Scope, SendOutcome, SendRequest},
+    services::emails::{self, Scope, SendOutcome},
     state::AppState,
 };
 
@@ -48,16 +49,9 @@ pub async fn send(
     JsonBytes(bytes): JsonBytes,
 ) -> Result<Json<Data<SendOutcome>>, Problem> {
     let body = SendBody::parse(&bytes).map_err(|e| not_an_object(&e))?;
-    let idempotency = idempotency(key.as_ref(), &bytes)?;
-    let request = parse_send(&state, client, body).await?;
-    let outcome = emails::send(
-        &state.db,
-        &state.send_writer,
-        client.account_id,
-        request,
-        idempotency,
-    )
-    .await?;
+    let idempotency = idempotency(client.account_id, key.as_ref(), &bytes)?;
+    let email = parse_send(&state, client, body, idempotency).await?;
+    let outcome = emails::send(&state.db, &state.send_writer, email).await?;
     Ok(data(outcome))
 }
 
@@ -77,7 +71,11 @@ impl<S: Sync> FromRequestParts<S> for IdempotencyKeyHeader {
 
 /// The `Idempotency-Key` header (at most 255 visible characters) with the hash of the body (of its JSON
 /// as `serde_json` writes it back, so that spacing and the order of fields do not count).
-fn idempotency(value: Option<&HeaderValue>, body: &[u8]) -> Result<Option<Idempotency>, Problem> {
+fn idempotency(
+    account_id: i64,
+    value: Option<&HeaderValue>,
+    body: &[u8],
+) -> Result<Option<IdempotencyKey>, Problem> {
     let Some(value) = value else {
         return Ok(None);
     };
@@ -95,7 +93,8 @@ fn idempotency(value: Option<&HeaderValue>, body: &[u8]) -> Result<Option<Idempo
     let canonical = serde_json::from_slice::<Value>(body)
         .map_err(|e| not_an_object(&e))?
         .to_string();
-    Ok(Some(Idempotency {
+    Ok(Some(IdempotencyKey {
+        account_id,
         key: key.to_owned(),
         request_hash: hex::encode(Sha256::digest(canonical)),
     }))
@@ -128,11 +127,13 @@ fn object_json(value: BodyValue<String>, field: &str, errors: &mut FieldErrors) 
 }
 
 /// Validates every field (one error per bad field), then checks the project and type of the account.
+/// The send's message id is the service's to assign.
 async fn parse_send(
     state: &AppState,
     client: ApiClient,
     body: SendBody<'_>,
-) -> Result<SendRequest, Problem> {
+    idempotency: Option<IdempotencyKey>,
+) -> Result<NewEmail, Problem> {
     let mut errors = FieldErrors::new();
     let project_id = positive_id(&body.project_id, "project_id", &mut errors);
     let type_id = positive_id(&body.type_id, "type_id", &mut errors);
@@ -206,7 +207,8 @@ async fn parse_send(
     }
     match (project_id, type_id, category, email) {
         (Some(project_id), Some(type_id), Some(category), Some(email)) if errors.is_empty() => {
-            Ok(SendRequest {
+            Ok(NewEmail {
+                message_id: String::new(),
                 project_id,
                 type_id,
                 category,
@@ -214,6 +216,7 @@ async fn parse_send(
                 params,
                 data,
                 meta,
+                idempotency,
             })
         }
         _ => Err(Problem::validation(errors)),

@@ -10,7 +10,7 @@ use utoipa::{
 };
 
 use super::Problem;
-use crate::domain::{COUNTRY_CODES, LANGUAGE_CODES, PLATFORM_IDS};
+use crate::domain::UserParams;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -63,84 +63,33 @@ pub fn document() -> Value {
 /// reports and the email read take is any text of at most 64 bytes; no other text names an email).
 pub const MESSAGE_ID_PATTERN: &str = "^msg_[0-9A-Za-z]{1,60}$";
 
-/// Text without control characters (the user parameters refuse them).
-const NO_CONTROL_CHARACTERS: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
-
-/// An absolute http(s) URL that the server's URL parser takes: a host name whose last label starts
-/// with a letter (one of digits would be read as an IPv4 address), an optional port, printable ASCII.
-const PHOTO_URL_PATTERN: &str = "^https?://([A-Za-z0-9]+(-[A-Za-z0-9]+)*\\.)*[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*(:[0-9]{1,4})?([/?#][!-~]*)?$";
-
 /// States in the document the rules that the server enforces beyond the types and that the derive
 /// cannot express (lists of values kept in the domain, the parameters of paths and headers), and adds
 /// the examples of answers that several operations share. So a request that the schema calls valid
 /// is one the server takes, which schema-driven clients and fuzzers rely on.
 fn constrain(doc: &mut Value) {
-    let with_null = |values: Vec<Value>| {
-        let mut values = values;
-        values.push(Value::Null);
-        Value::Array(values)
-    };
-    // Codes are taken in either case: the upper- and the lower-case form of each.
-    let codes = |codes: &[&str]| {
-        let upper = codes.iter().map(|c| json!(c.to_ascii_uppercase()));
-        with_null(
-            upper
-                .chain(codes.iter().map(|c| json!(c.to_ascii_lowercase())))
-                .collect(),
-        )
-    };
     let params = "/components/schemas/UserParamsDoc/properties";
     let rules = [
         (
-            format!("{params}/name"),
-            json!({"pattern": NO_CONTROL_CHARACTERS}),
-        ),
-        (
-            format!("{params}/client_user_id"),
-            json!({"pattern": NO_CONTROL_CHARACTERS}),
-        ),
-        (
-            format!("{params}/ak"),
-            json!({"pattern": NO_CONTROL_CHARACTERS}),
-        ),
-        (
-            format!("{params}/photo"),
-            json!({"pattern": PHOTO_URL_PATTERN}),
-        ),
-        (
-            format!("{params}/gender"),
-            json!({"enum": with_null(vec![json!("m"), json!("f"), json!("u")])}),
-        ),
-        (
-            format!("{params}/platform_id"),
-            json!({"enum": with_null(PLATFORM_IDS.iter().map(|&p| json!(p)).collect())}),
-        ),
-        (
-            format!("{params}/country_id"),
-            json!({"enum": codes(&COUNTRY_CODES)}),
-        ),
-        (
-            format!("{params}/language_id"),
-            json!({"enum": codes(&LANGUAGE_CODES)}),
-        ),
-        (
-            "/components/schemas/SendEmailDoc/properties/category".into(),
+            String::from("/components/schemas/SendEmailDoc/properties/category"),
             json!({"enum": ["system", "trigger"]}),
         ),
         (
-            "/components/schemas/BounceDoc/properties/type".into(),
+            String::from("/components/schemas/BounceDoc/properties/type"),
             json!({"enum": ["hard", "soft", null]}),
         ),
         (
-            "/components/schemas/BounceDoc/properties/message_id".into(),
+            String::from("/components/schemas/BounceDoc/properties/message_id"),
             message_id_schema(),
         ),
         (
-            "/components/schemas/ComplaintDoc/properties/message_id".into(),
+            String::from("/components/schemas/ComplaintDoc/properties/message_id"),
             message_id_schema(),
         ),
     ];
-    for (pointer, rule) in rules {
+    let param_rules =
+        UserParams::document_rules().map(|(name, rule)| (format!("{params}/{name}"), rule));
+    for (pointer, rule) in rules.into_iter().chain(param_rules) {
         merge(doc.pointer_mut(&pointer), rule);
     }
     let examples = [
@@ -193,38 +142,8 @@ fn message_id_schema() -> Value {
     json!({"type": "string", "pattern": MESSAGE_ID_PATTERN, "minLength": 5, "maxLength": 64})
 }
 
-/// User parameters, all optional (see the contract for each rule).
-#[derive(ToSchema, Serialize)]
-#[allow(dead_code)]
-pub struct UserParamsDoc {
-    /// Up to 255 characters.
-    #[schema(max_length = 255)]
-    name: Option<String>,
-    /// `m`, `f` or `u` (unknown).
-    #[schema(max_length = 1)]
-    gender: Option<String>,
-    /// 0 Unknown, 1 Desktop, 3 Mobile, 4 Android App, 5 iOS App (2 is not valid).
-    platform_id: Option<i64>,
-    /// ISO 3166-1 alpha-2 code, case-insensitive in, upper-case stored.
-    country_id: Option<String>,
-    /// User group identifier, 0 or more.
-    #[schema(minimum = 0)]
-    list_id: Option<i64>,
-    /// The user's id on your product, up to 255 characters.
-    #[schema(max_length = 255)]
-    client_user_id: Option<String>,
-    /// Auth key for autologin on your product, up to 255 characters.
-    #[schema(max_length = 255)]
-    ak: Option<String>,
-    /// 0 to 150.
-    #[schema(minimum = 0, maximum = 150)]
-    age: Option<i64>,
-    /// Absolute http(s) URL, up to 2048 characters.
-    #[schema(max_length = 2048)]
-    photo: Option<String>,
-    /// ISO 639-1 code, case-insensitive in, lower-case stored.
-    language_id: Option<String>,
-}
+/// The user parameters' schema is derived with their definition (`domain::UserParams`).
+pub use crate::domain::UserParams as UserParamsDoc;
 
 /// The recipient of a send: the email address and any user parameters.
 #[derive(ToSchema, Serialize)]

@@ -3,7 +3,10 @@ use axum::Json;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::model::{Email, User};
+use crate::{
+    domain::UserParams,
+    model::{Email, User},
+};
 
 /// A successful answer: `{"data": …}`, serialized straight from `T` (no intermediate JSON tree).
 #[derive(Debug, Serialize)]
@@ -23,25 +26,30 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A user as the API shows it: the parameters (all of them, `null` when not set) beside its fields.
+#[derive(Serialize)]
+struct UserJson<'a> {
+    user_id: i64,
+    project_id: i64,
+    email: &'a str,
+    #[serde(flatten)]
+    params: &'a UserParams,
+    subscribed: bool,
+    created_at: String,
+    updated_at: String,
+}
+
 pub fn user_json(user: &User) -> Value {
-    json!({
-        "user_id": user.id,
-        "project_id": user.project_id,
-        "email": user.email,
-        "name": user.name,
-        "gender": user.gender,
-        "platform_id": user.platform_id,
-        "country_id": user.country_id,
-        "list_id": user.list_id,
-        "client_user_id": user.client_user_id,
-        "ak": user.ak,
-        "age": user.age,
-        "photo": user.photo,
-        "language_id": user.language_id,
-        "subscribed": user.subscribed,
-        "created_at": rfc3339(user.created_at),
-        "updated_at": rfc3339(user.updated_at),
+    serde_json::to_value(UserJson {
+        user_id: user.id,
+        project_id: user.project_id,
+        email: &user.email,
+        params: &user.params,
+        subscribed: user.subscribed,
+        created_at: rfc3339(user.created_at),
+        updated_at: rfc3339(user.updated_at),
     })
+    .unwrap_or(Value::Null)
 }
 
 pub fn email_json(email: &Email) -> Value {

@@ -1,54 +1,59 @@
+use std::sync::LazyLock;
+
 use super::{Db, now_ms, with_pool};
 use crate::{domain::UserParams, model::User};
 
-const USER_SELECT: &str = "SELECT u.id, u.project_id, p.account_id, u.email, u.name, u.gender, u.platform_id, u.country_id,
-    u.list_id, u.client_user_id, u.ak, u.age, u.photo, u.language_id, u.subscribed <> 0 AS subscribed,
-    u.suppressed_reason, u.created_at, u.updated_at FROM users u JOIN projects p ON p.id = u.project_id";
+/// The parameters' columns, each after `prefix` (`"u."` or `""`): `name, gender, …`.
+pub(super) fn param_columns(prefix: &str) -> String {
+    UserParams::NAMES
+        .map(|name| format!("{prefix}{name}"))
+        .join(", ")
+}
+
+static USER_SELECT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT u.id, u.project_id, p.account_id, u.email, {}, u.subscribed <> 0 AS subscribed,
+            u.suppressed_reason, u.created_at, u.updated_at FROM users u JOIN projects p ON p.id = u.project_id",
+        param_columns("u.")
+    )
+});
 
 /// `User`'s columns after an update (RETURNING names only the updated table: the account comes from a
 /// subquery).
-const RETURNING_USER: &str = "RETURNING id, project_id,
-    (SELECT account_id FROM projects WHERE projects.id = users.project_id) AS account_id, email, name,
-    gender, platform_id, country_id, list_id, client_user_id, ak, age, photo, language_id,
-    subscribed <> 0 AS subscribed, suppressed_reason, created_at, updated_at";
+static RETURNING_USER: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "RETURNING id, project_id,
+            (SELECT account_id FROM projects WHERE projects.id = users.project_id) AS account_id, email,
+            {}, subscribed <> 0 AS subscribed, suppressed_reason, created_at, updated_at",
+        param_columns("")
+    )
+});
 
 /// Sets the given parameters where they differ; `updated_at` moves only when something changed.
-/// `$1` is the user id, `$2` the time, `$3..$12` the parameters (NULL = leave as is).
-pub(super) const UPDATE_USER_SQL: &str = "UPDATE users SET
-    name = COALESCE($3, name), gender = COALESCE($4, gender), platform_id = COALESCE($5, platform_id),
-    country_id = COALESCE($6, country_id), list_id = COALESCE($7, list_id),
-    client_user_id = COALESCE($8, client_user_id), ak = COALESCE($9, ak), age = COALESCE($10, age),
-    photo = COALESCE($11, photo), language_id = COALESCE($12, language_id), updated_at = $2
-    WHERE id = $1 AND (name IS DISTINCT FROM COALESCE($3, name) OR gender IS DISTINCT FROM COALESCE($4, gender)
-      OR platform_id IS DISTINCT FROM COALESCE($5, platform_id) OR country_id IS DISTINCT FROM COALESCE($6, country_id)
-      OR list_id IS DISTINCT FROM COALESCE($7, list_id) OR client_user_id IS DISTINCT FROM COALESCE($8, client_user_id)
-      OR ak IS DISTINCT FROM COALESCE($9, ak) OR age IS DISTINCT FROM COALESCE($10, age)
-      OR photo IS DISTINCT FROM COALESCE($11, photo) OR language_id IS DISTINCT FROM COALESCE($12, language_id))";
-
-/// Binds `UpdateUser`'s parameters in order (a macro: the query type differs per database).
-macro_rules! bind_params {
-    ($query:expr, $p:expr) => {
-        $query
-            .bind(&$p.name)
-            .bind(&$p.gender)
-            .bind($p.platform_id)
-            .bind(&$p.country_id)
-            .bind($p.list_id)
-            .bind(&$p.client_user_id)
-            .bind(&$p.ak)
-            .bind($p.age)
-            .bind(&$p.photo)
-            .bind(&$p.language_id)
-    };
-}
-pub(super) use bind_params;
+/// `$1` is the user id, `$2` the time, `$3…` the parameters in the order of `UserParams::NAMES` (bound
+/// by `UserParams::bind_to`; NULL = leave as is).
+pub(super) static UPDATE_USER_SQL: LazyLock<String> = LazyLock::new(|| {
+    let params = UserParams::NAMES.iter().zip(3..);
+    let set: Vec<String> = params
+        .clone()
+        .map(|(name, n)| format!("{name} = COALESCE(${n}, {name})"))
+        .collect();
+    let differs: Vec<String> = params
+        .map(|(name, n)| format!("{name} IS DISTINCT FROM COALESCE(${n}, {name})"))
+        .collect();
+    format!(
+        "UPDATE users SET {}, updated_at = $2 WHERE id = $1 AND ({})",
+        set.join(", "),
+        differs.join(" OR ")
+    )
+});
 
 impl Db {
     /// A user by id; with `account_id`, only if its project is that account's.
     pub async fn user(&self, account_id: Option<i64>, user_id: i64) -> sqlx::Result<Option<User>> {
         let sql = match account_id {
-            Some(_) => format!("{USER_SELECT} WHERE u.id = $1 AND p.account_id = $2"),
-            None => format!("{USER_SELECT} WHERE u.id = $1"),
+            Some(_) => format!("{} WHERE u.id = $1 AND p.account_id = $2", *USER_SELECT),
+            None => format!("{} WHERE u.id = $1", *USER_SELECT),
         };
         with_pool!(self, |pool| {
             let query = sqlx::query_as(&sql).bind(user_id);
@@ -66,7 +71,8 @@ impl Db {
         let mut users = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             with_pool!(self, |pool| {
-                let mut select = sqlx::QueryBuilder::new(format!("{USER_SELECT} WHERE u.id IN ("));
+                let mut select =
+                    sqlx::QueryBuilder::new(format!("{} WHERE u.id IN (", *USER_SELECT));
                 let mut list = select.separated(", ");
                 for id in chunk {
                     list.push_bind(*id);
@@ -87,9 +93,10 @@ impl Db {
     ) -> sqlx::Result<Option<User>> {
         let sql = match account_id {
             Some(_) => format!(
-                "{USER_SELECT} WHERE u.project_id = $1 AND u.email = $2 AND p.account_id = $3"
+                "{} WHERE u.project_id = $1 AND u.email = $2 AND p.account_id = $3",
+                *USER_SELECT
             ),
-            None => format!("{USER_SELECT} WHERE u.project_id = $1 AND u.email = $2"),
+            None => format!("{} WHERE u.project_id = $1 AND u.email = $2", *USER_SELECT),
         };
         with_pool!(self, |pool| {
             let query = sqlx::query_as(&sql).bind(project_id).bind(email);
@@ -109,9 +116,10 @@ impl Db {
         user_id: i64,
         params: &UserParams,
     ) -> sqlx::Result<Option<User>> {
-        let sql = format!("{UPDATE_USER_SQL} {RETURNING_USER}");
+        let sql = format!("{} {}", *UPDATE_USER_SQL, *RETURNING_USER);
         with_pool!(self, |pool| {
-            bind_params!(sqlx::query_as(&sql).bind(user_id).bind(now_ms()), params)
+            params
+                .bind_to_as(sqlx::query_as(&sql).bind(user_id).bind(now_ms()))
                 .fetch_optional(pool)
                 .await
         })

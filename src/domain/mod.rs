@@ -36,10 +36,10 @@ pub use secrets::{ApiKey, ClientId, KeyHasher, push_random_token, random_token};
 mod codes;
 #[cfg(feature = "ssr")]
 pub use codes::{COUNTRIES as COUNTRY_CODES, LANGUAGES as LANGUAGE_CODES};
-#[cfg(feature = "ssr")]
 mod user_params;
+pub use user_params::UserParams;
 #[cfg(feature = "ssr")]
-pub use user_params::{Field, FieldErrors, Fields, PLATFORM_IDS, UserParams};
+pub use user_params::{Field, FieldErrors, Fields, PLATFORM_IDS};
 #[cfg(feature = "ssr")]
 mod email_check;
 #[cfg(feature = "ssr")]

@@ -1,34 +1,216 @@
 //! The parameters stored per user (see "User parameters" in the API contract), parsed field by field
 //! from a JSON object so that every bad field gets its own error.
+//! The struct is also compiled for the panel (`model::User` flattens it); the parsing, the database
+//! and the OpenAPI parts are the server's.
+#[cfg(feature = "ssr")]
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
+use serde_json::{Map, Value, json};
 
-use super::codes::{is_country_code, is_language_code};
+#[cfg(feature = "ssr")]
+use super::codes::{COUNTRIES, LANGUAGES, is_country_code, is_language_code};
 
-/// A subset of the user parameters; `None` means "not given" (a JSON `null` is treated the same way).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct UserParams {
-    pub name: Option<String>,
-    pub gender: Option<String>,
-    pub platform_id: Option<i64>,
-    pub country_id: Option<String>,
-    pub list_id: Option<i64>,
-    pub client_user_id: Option<String>,
-    pub ak: Option<String>,
-    pub age: Option<i64>,
-    pub photo: Option<String>,
-    pub language_id: Option<String>,
+/// Declares `UserParams` from one list: per parameter its documentation and OpenAPI constraints, its
+/// type and the rule that parses it (given the reader and the parameter's name). What else names the
+/// parameters is generated from the list: the columns of `users` (of the same names, see `NAMES`), the
+/// database reads and binds, the merge, the JSON and the OpenAPI schema (`UserParamsDoc`). So a new
+/// parameter is an entry here and a migration adding its column.
+macro_rules! user_params {
+    ($(
+        $(#[doc = $doc:literal])*
+        $(#[schema($($schema:tt)*)])?
+        $field:ident: $ty:ty = $rule:expr;
+    )*) => {
+        /// The parameters stored per user, or a subset of them; `None` means "not given" (a JSON `null`
+        /// is treated the same way). Requests are read with `parse`, which checks each rule. The serde
+        /// derives are for the parameters' JSON in answers and in the database's statements (`null`
+        /// when not given); the row types of `db` flatten them (`#[sqlx(flatten)]`).
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+        #[cfg_attr(
+            feature = "ssr",
+            schema(
+                as = UserParamsDoc,
+                description = "User parameters, all optional (see the contract for each rule)."
+            )
+        )]
+        pub struct UserParams {
+            $(
+                $(#[doc = $doc])*
+                $(#[cfg_attr(feature = "ssr", schema($($schema)*))])?
+                pub $field: Option<$ty>,
+            )*
+        }
+
+        impl UserParams {
+            pub const COUNT: usize = [$(stringify!($field)),*].len();
+            /// The parameters' names, in order: their JSON fields, and their columns in `users`.
+            pub const NAMES: [&'static str; UserParams::COUNT] = [$(stringify!($field)),*];
+        }
+
+        #[cfg(feature = "ssr")]
+        impl UserParams {
+
+            /// Reads the known fields of `object`; `prefix` is the JSON path of the object (`"user."`
+            /// or `""`). Every bad field gets its own entry in `errors` (and is `None`).
+            pub fn parse(object: &dyn Fields, prefix: &str, errors: &mut FieldErrors) -> UserParams {
+                let mut reader = Reader {
+                    object,
+                    prefix,
+                    errors,
+                };
+                UserParams {
+                    $($field: {
+                        let rule: fn(&mut Reader<'_>, &'static str) -> Option<$ty> = $rule;
+                        rule(&mut reader, stringify!($field))
+                    },)*
+                }
+            }
+
+            /// These parameters updated by `later` (a later request's given fields win; absent ones
+            /// stay).
+            pub fn merged_with(&self, later: &UserParams) -> UserParams {
+                UserParams {
+                    $($field: later.$field.clone().or_else(|| self.$field.clone()),)*
+                }
+            }
+
+            /// Calls `change` with each parameter that `later` sets to another value than these have, in
+            /// the order of `NAMES`: its name, its value here (`null` when not set) and its new value.
+            pub fn for_each_change(
+                &self,
+                later: &UserParams,
+                mut change: impl FnMut(&'static str, Value, Value),
+            ) {
+                $(
+                    if let Some(new) = &later.$field
+                        && self.$field.as_ref() != Some(new)
+                    {
+                        change(
+                            stringify!($field),
+                            Value::from(self.$field.clone()),
+                            Value::from(new.clone()),
+                        );
+                    }
+                )*
+            }
+
+            /// The parameters as SQLite values, in the order of `NAMES`.
+            pub fn sqlite_values(&self) -> [&dyn rusqlite::ToSql; UserParams::COUNT] {
+                [$(&self.$field),*]
+            }
+
+            /// The parameters of a SQLite row whose columns from `first` on are `NAMES`, in order.
+            #[allow(unused_assignments)]
+            pub fn from_sqlite_row(
+                row: &rusqlite::Row<'_>,
+                first: usize,
+            ) -> rusqlite::Result<UserParams> {
+                let mut index = first;
+                Ok(UserParams {
+                    $($field: {
+                        let value = row.get(index)?;
+                        index += 1;
+                        value
+                    },)*
+                })
+            }
+
+            /// `query` with the parameters bound next, in the order of `NAMES`.
+            pub fn bind_to<'q, DB: sqlx::Database>(
+                &'q self,
+                query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
+            ) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+            where
+                $(Option<$ty>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,)*
+            {
+                query$(.bind(&self.$field))*
+            }
+
+            /// `query` with the parameters bound next, in the order of `NAMES` (`bind_to` for a query
+            /// whose rows are read as `O`).
+            pub fn bind_to_as<'q, DB: sqlx::Database, O>(
+                &'q self,
+                query: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments<'q>>,
+            ) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments<'q>>
+            where
+                $(Option<$ty>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,)*
+            {
+                query$(.bind(&self.$field))*
+            }
+        }
+    };
 }
 
+user_params! {
+    /// Up to 255 characters.
+    #[schema(max_length = 255)]
+    name: String = |r, f| r.text(f, MAX_TEXT);
+    /// `m`, `f` or `u` (unknown).
+    #[schema(max_length = 1)]
+    gender: String = |r, f| {
+        r.text(f, 1)
+            .and_then(|g| r.check(f, g, |g| GENDERS.contains(&g.as_str()), "must be m, f or u"))
+    };
+    /// 0 Unknown, 1 Desktop, 3 Mobile, 4 Android App, 5 iOS App (2 is not valid).
+    platform_id: i64 = |r, f| {
+        r.integer(f)
+            .and_then(|p| r.check(f, p, |p| PLATFORM_IDS.contains(p), "must be 0, 1, 3, 4 or 5"))
+    };
+    /// ISO 3166-1 alpha-2 code, case-insensitive in, upper-case stored.
+    country_id: String = |r, f| {
+        r.text(f, 2).map(|c| c.to_ascii_uppercase()).and_then(|c| {
+            r.check(f, c, |c| is_country_code(c), "must be an ISO 3166-1 alpha-2 country code")
+        })
+    };
+    /// User group identifier, 0 or more.
+    #[schema(minimum = 0)]
+    list_id: i64 = |r, f| {
+        r.integer(f)
+            .and_then(|l| r.check(f, l, |l| *l >= 0, "must be 0 or more"))
+    };
+    /// The user's id on your product, up to 255 characters.
+    #[schema(max_length = 255)]
+    client_user_id: String = |r, f| r.text(f, MAX_TEXT);
+    /// Auth key for autologin on your product, up to 255 characters.
+    #[schema(max_length = 255)]
+    ak: String = |r, f| r.text(f, MAX_TEXT);
+    /// 0 to 150.
+    #[schema(minimum = 0, maximum = 150)]
+    age: i64 = |r, f| {
+        r.integer(f)
+            .and_then(|a| r.check(f, a, |a| (0..=150).contains(a), "must be between 0 and 150"))
+    };
+    /// Absolute http(s) URL, up to 2048 characters.
+    #[schema(max_length = 2048)]
+    photo: String = |r, f| {
+        r.text(f, 2048)
+            .and_then(|p| r.check(f, p, |p| is_http_url(p), "must be an absolute http(s) URL"))
+    };
+    /// ISO 639-1 code, case-insensitive in, lower-case stored.
+    language_id: String = |r, f| {
+        r.text(f, 2).map(|l| l.to_ascii_lowercase()).and_then(|l| {
+            r.check(f, l, |l| is_language_code(l), "must be an ISO 639-1 language code")
+        })
+    };
+}
+
+#[cfg(feature = "ssr")]
 /// Errors by JSON path (`user.email`, `age`, …), as the problem answer's `errors`.
 pub type FieldErrors = BTreeMap<String, String>;
 
+#[cfg(feature = "ssr")]
 /// Platform ids: 0 Unknown, 1 Desktop, 3 Mobile, 4 Android App, 5 iOS App (2 is retired).
 pub const PLATFORM_IDS: [i64; 5] = [0, 1, 3, 4, 5];
+#[cfg(feature = "ssr")]
+/// The values of `gender`.
+const GENDERS: [&str; 3] = ["m", "f", "u"];
+#[cfg(feature = "ssr")]
 const MAX_TEXT: usize = 255;
 
+#[cfg(feature = "ssr")]
 /// A field of a JSON object, as the validation reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field<'a> {
@@ -41,12 +223,14 @@ pub enum Field<'a> {
     Other,
 }
 
+#[cfg(feature = "ssr")]
 /// A JSON object whose fields are validated one by one: a parsed `serde_json` object, or an object read
 /// straight from a request's text (see `api::send_body`).
 pub trait Fields {
     fn field(&self, name: &str) -> Field<'_>;
 }
 
+#[cfg(feature = "ssr")]
 impl Fields for Map<String, Value> {
     fn field(&self, name: &str) -> Field<'_> {
         match self.get(name) {
@@ -58,99 +242,57 @@ impl Fields for Map<String, Value> {
     }
 }
 
-impl UserParams {
-    /// Reads the known fields of `object`; `prefix` is the JSON path of the object (`"user."` or `""`).
-    pub fn parse(object: &dyn Fields, prefix: &str, errors: &mut FieldErrors) -> UserParams {
-        let mut reader = Reader {
-            object,
-            prefix,
-            errors,
-        };
-        UserParams {
-            name: reader.text("name", MAX_TEXT),
-            gender: reader.text("gender", 1).and_then(|g| {
-                reader.check(
-                    "gender",
-                    g,
-                    |g| matches!(g.as_str(), "m" | "f" | "u"),
-                    "must be m, f or u",
-                )
-            }),
-            platform_id: reader.integer("platform_id").and_then(|p| {
-                reader.check(
-                    "platform_id",
-                    p,
-                    |p| PLATFORM_IDS.contains(p),
-                    "must be 0, 1, 3, 4 or 5",
-                )
-            }),
-            country_id: reader
-                .text("country_id", 2)
-                .map(|c| c.to_ascii_uppercase())
-                .and_then(|c| {
-                    reader.check(
-                        "country_id",
-                        c,
-                        |c| is_country_code(c),
-                        "must be an ISO 3166-1 alpha-2 country code",
-                    )
-                }),
-            list_id: reader
-                .integer("list_id")
-                .and_then(|l| reader.check("list_id", l, |l| *l >= 0, "must be 0 or more")),
-            client_user_id: reader.text("client_user_id", MAX_TEXT),
-            ak: reader.text("ak", MAX_TEXT),
-            age: reader.integer("age").and_then(|a| {
-                reader.check(
-                    "age",
-                    a,
-                    |a| (0..=150).contains(a),
-                    "must be between 0 and 150",
-                )
-            }),
-            photo: reader.text("photo", 2048).and_then(|p| {
-                reader.check(
-                    "photo",
-                    p,
-                    |p| is_http_url(p),
-                    "must be an absolute http(s) URL",
-                )
-            }),
-            language_id: reader
-                .text("language_id", 2)
-                .map(|l| l.to_ascii_lowercase())
-                .and_then(|l| {
-                    reader.check(
-                        "language_id",
-                        l,
-                        |l| is_language_code(l),
-                        "must be an ISO 639-1 language code",
-                    )
-                }),
-        }
-    }
+/// Text without control characters (the user parameters refuse them).
+#[cfg(feature = "ssr")]
+const NO_CONTROL_CHARACTERS: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
 
+/// An absolute http(s) URL that the server's URL parser takes: a host name whose last label starts
+/// with a letter (one of digits would be read as an IPv4 address), an optional port, printable ASCII.
+#[cfg(feature = "ssr")]
+const PHOTO_URL_PATTERN: &str = "^https?://([A-Za-z0-9]+(-[A-Za-z0-9]+)*\\.)*[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*(:[0-9]{1,4})?([/?#][!-~]*)?$";
+
+#[cfg(feature = "ssr")]
+impl UserParams {
+    /// The parameters' rules that the schema derive cannot state (patterns, and lists of values kept in
+    /// the domain), by name, as fields of their OpenAPI schemas (`api::openapi` adds them). Codes are
+    /// taken in either case: the upper- and the lower-case form of each.
+    pub fn document_rules() -> [(&'static str, Value); 8] {
+        let with_null = |values: Vec<Value>| {
+            let mut values = values;
+            values.push(Value::Null);
+            Value::Array(values)
+        };
+        let codes = |codes: &[&str]| {
+            let upper = codes.iter().map(|c| Value::from(c.to_ascii_uppercase()));
+            with_null(
+                upper
+                    .chain(codes.iter().map(|c| Value::from(c.to_ascii_lowercase())))
+                    .collect(),
+            )
+        };
+        [
+            ("name", json!({"pattern": NO_CONTROL_CHARACTERS})),
+            ("client_user_id", json!({"pattern": NO_CONTROL_CHARACTERS})),
+            ("ak", json!({"pattern": NO_CONTROL_CHARACTERS})),
+            ("photo", json!({"pattern": PHOTO_URL_PATTERN})),
+            (
+                "gender",
+                json!({"enum": with_null(GENDERS.map(Value::from).to_vec())}),
+            ),
+            (
+                "platform_id",
+                json!({"enum": with_null(PLATFORM_IDS.map(Value::from).to_vec())}),
+            ),
+            ("country_id", json!({"enum": codes(&COUNTRIES)})),
+            ("language_id", json!({"enum": codes(&LANGUAGES)})),
+        ]
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl UserParams {
     pub fn is_empty(&self) -> bool {
         *self == UserParams::default()
-    }
-
-    /// These parameters updated by `later` (a later request's given fields win; absent ones stay).
-    pub fn merged_with(&self, later: &UserParams) -> UserParams {
-        fn pick<T: Clone>(earlier: &Option<T>, later: &Option<T>) -> Option<T> {
-            later.clone().or_else(|| earlier.clone())
-        }
-        UserParams {
-            name: pick(&self.name, &later.name),
-            gender: pick(&self.gender, &later.gender),
-            platform_id: pick(&self.platform_id, &later.platform_id),
-            country_id: pick(&self.country_id, &later.country_id),
-            list_id: pick(&self.list_id, &later.list_id),
-            client_user_id: pick(&self.client_user_id, &later.client_user_id),
-            ak: pick(&self.ak, &later.ak),
-            age: pick(&self.age, &later.age),
-            photo: pick(&self.photo, &later.photo),
-            language_id: pick(&self.language_id, &later.language_id),
-        }
     }
 
     /// True when applying these parameters to `stored` would change something.
@@ -159,17 +301,20 @@ impl UserParams {
     }
 }
 
+#[cfg(feature = "ssr")]
 fn is_http_url(text: &str) -> bool {
     url::Url::parse(text)
         .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
 
+#[cfg(feature = "ssr")]
 struct Reader<'a> {
     object: &'a dyn Fields,
     prefix: &'a str,
     errors: &'a mut FieldErrors,
 }
 
+#[cfg(feature = "ssr")]
 impl Reader<'_> {
     fn fail(&mut self, field: &str, message: &str) {
         self.errors
@@ -285,6 +430,27 @@ mod tests {
             ]
         );
         assert_eq!(errors["user.platform_id"], "must be 0, 1, 3, 4 or 5");
+    }
+
+    #[test]
+    fn the_documented_schema_is_the_derived_one() {
+        let schema = serde_json::to_value(<UserParams as utoipa::PartialSchema>::schema()).unwrap();
+        let properties = schema["properties"].as_object().unwrap();
+        let mut names: Vec<&str> = properties.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        let mut expected = UserParams::NAMES;
+        expected.sort_unstable();
+        assert_eq!(names, expected);
+        assert_eq!(properties["name"]["maxLength"], 255);
+        assert_eq!(properties["age"]["maximum"], 150);
+        // The document names it UserParamsDoc and states all of it (and may add rules).
+        let document = crate::api::openapi::document();
+        let documented = &document["components"]["schemas"]["UserParamsDoc"]["properties"];
+        for (name, property) in properties {
+            for (key, value) in property.as_object().unwrap() {
+                assert_eq!(&documented[name][key], value, "{name}.{key}");
+            }
+        }
     }
 
     #[test]

@@ -492,23 +492,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn user_fields(user: &User) -> Map<String, Value> {
     let mut fields = Map::new();
     fields.insert("email".into(), user.email.clone().into());
-    let mut set = |name: &str, value: Option<Value>| {
-        if let Some(value) = value {
-            fields.insert(name.into(), value);
-        }
-    };
-    set("name", user.name.clone().map(Value::from));
-    set("gender", user.gender.clone().map(Value::from));
-    set("platform_id", user.platform_id.map(Value::from));
-    set("country_id", user.country_id.clone().map(Value::from));
-    set("list_id", user.list_id.map(Value::from));
-    set(
-        "client_user_id",
-        user.client_user_id.clone().map(Value::from),
-    );
-    set("ak", user.ak.clone().map(Value::from));
-    set("age", user.age.map(Value::from));
-    set("photo", user.photo.clone().map(Value::from));
-    set("language_id", user.language_id.clone().map(Value::from));
+    if let Ok(Value::Object(params)) = serde_json::to_value(&user.params) {
+        fields.extend(params.into_iter().filter(|(_, value)| !value.is_null()));
+    }
     fields
 }

@@ -15,23 +15,10 @@ use serde::Serialize;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::{
-    db::{Db, EnqueueOutcome, IdempotencyKey, IdempotencyRecord, NewEmail, SendStore},
-    domain::{UserParams, push_random_token},
+    db::{Db, EnqueueOutcome, IdempotencyRecord, NewEmail, SendStore},
+    domain::push_random_token,
     error::AppError,
 };
-
-/// A validated send request of an account.
-pub struct SendRequest {
-    pub project_id: i64,
-    pub type_id: i64,
-    pub category: String,
-    /// The normalized address.
-    pub email: String,
-    pub params: UserParams,
-    /// The `data` and `meta` objects, serialized.
-    pub data: String,
-    pub meta: String,
-}
 
 /// The answer to a send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -64,12 +51,6 @@ fn base36_millis(ms: i64) -> [u8; 9] {
         n /= 36;
     }
     out
-}
-
-/// An `Idempotency-Key` and the hash of its request's body.
-pub struct Idempotency {
-    pub key: String,
-    pub request_hash: String,
 }
 
 type Reply = oneshot::Sender<Result<EnqueueOutcome, AppError>>;
@@ -230,41 +211,26 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub async fn send(
     db: &Db,
     writer: &SendWriter,
-    account_id: i64,
-    request: SendRequest,
-    idempotency: Option<Idempotency>,
+    mut email: NewEmail,
 ) -> Result<SendOutcome, AppError> {
-    if let Some(idem) = &idempotency
-        && let Some(record) = db.idempotency_record(account_id, &idem.key).await?
+    if let Some(idem) = &email.idempotency
+        && let Some(record) = db.idempotency_record(idem.account_id, &idem.key).await?
     {
-        return replay(db, account_id, record, &idem.request_hash).await;
+        return replay(db, idem.account_id, record, &idem.request_hash).await;
     }
-    let message_id = message_id();
-    let outcome = writer
-        .enqueue(NewEmail {
-            message_id: message_id.clone(),
-            project_id: request.project_id,
-            type_id: request.type_id,
-            category: request.category,
-            email: request.email.clone(),
-            params: request.params,
-            data: request.data,
-            meta: request.meta,
-            idempotency: idempotency.as_ref().map(|idem| IdempotencyKey {
-                account_id,
-                key: idem.key.clone(),
-                request_hash: idem.request_hash.clone(),
-            }),
-        })
-        .await?;
+    email.message_id = message_id();
+    let message_id = email.message_id.clone();
+    let address = email.email.clone();
+    let idempotency = email.idempotency.clone();
+    let outcome = writer.enqueue(email).await?;
     let enqueued = match (outcome, &idempotency) {
         (EnqueueOutcome::Stored(enqueued), _) => enqueued,
         (EnqueueOutcome::KeyTaken, Some(idem)) => {
             let record = db
-                .idempotency_record(account_id, &idem.key)
+                .idempotency_record(idem.account_id, &idem.key)
                 .await?
                 .ok_or(AppError::Internal)?;
-            return replay(db, account_id, record, &idem.request_hash).await;
+            return replay(db, idem.account_id, record, &idem.request_hash).await;
         }
         (EnqueueOutcome::KeyTaken, None) => return Err(AppError::Internal),
     };
@@ -272,7 +238,7 @@ pub async fn send(
         message_id,
         user_id: enqueued.user_id,
         user_created: enqueued.user_created,
-        email: request.email,
+        email: address,
         status: enqueued.status.to_owned(),
     })
 }

@@ -85,57 +85,9 @@ pub async fn update(
 /// The parameters that `params` sets to another value than `user` has, in the order of `UserParams`.
 fn changes(user: &User, params: &UserParams) -> Vec<UserChange> {
     let mut changes = Vec::new();
-    let mut compare = |field: &'static str, old: Value, new: Option<Value>| {
-        if let Some(new) = new
-            && new != old
-        {
-            changes.push(UserChange { field, old, new });
-        }
-    };
-    let text = |value: &Option<String>| value.clone().map_or(Value::Null, Value::from);
-    let number = |value: Option<i64>| value.map_or(Value::Null, Value::from);
-    compare(
-        "name",
-        text(&user.name),
-        params.name.clone().map(Value::from),
-    );
-    compare(
-        "gender",
-        text(&user.gender),
-        params.gender.clone().map(Value::from),
-    );
-    compare(
-        "platform_id",
-        number(user.platform_id),
-        params.platform_id.map(Value::from),
-    );
-    compare(
-        "country_id",
-        text(&user.country_id),
-        params.country_id.clone().map(Value::from),
-    );
-    compare(
-        "list_id",
-        number(user.list_id),
-        params.list_id.map(Value::from),
-    );
-    compare(
-        "client_user_id",
-        text(&user.client_user_id),
-        params.client_user_id.clone().map(Value::from),
-    );
-    compare("ak", text(&user.ak), params.ak.clone().map(Value::from));
-    compare("age", number(user.age), params.age.map(Value::from));
-    compare(
-        "photo",
-        text(&user.photo),
-        params.photo.clone().map(Value::from),
-    );
-    compare(
-        "language_id",
-        text(&user.language_id),
-        params.language_id.clone().map(Value::from),
-    );
+    user.params.for_each_change(params, |field, old, new| {
+        changes.push(UserChange { field, old, new })
+    });
     changes
 }
 
@@ -217,8 +169,11 @@ mod tests {
                 },
             ]
         );
-        assert_eq!((done.user.age, done.user.list_id), (Some(31), Some(7)));
-        assert_eq!(done.user.name.as_deref(), Some("Anna"));
+        assert_eq!(
+            (done.user.params.age, done.user.params.list_id),
+            (Some(31), Some(7))
+        );
+        assert_eq!(done.user.params.name.as_deref(), Some("Anna"));
         assert!(done.user.updated_at > 0);
         assert_eq!(done.user, get(&db, &key, 1).await.unwrap(), "as stored");
 
@@ -246,7 +201,7 @@ mod tests {
         assert_eq!(get(&db, &Actor::Operator, 2).await.unwrap(), bob);
         let csm = panel_actor(Role::Csm, None);
         let done = update(&db, &csm, bob, &params).await.unwrap();
-        assert_eq!(done.user.age, Some(40));
+        assert_eq!(done.user.params.age, Some(40));
         let done = update(&db, &key_of(2), done.user, &UserParams::default()).await;
         assert!(done.unwrap().changes.is_empty());
         db.close().await;

@@ -3,9 +3,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::UserParams;
 
-/// An email to enqueue: already validated, the address normalized.
+/// A send: an email to enqueue, already validated, the address normalized. The API builds it from the
+/// request; `services::emails::send` gives it its message id.
 #[derive(Debug, Clone)]
 pub struct NewEmail {
+    /// Empty until `services::emails::send` assigns it.
     pub message_id: String,
     pub project_id: i64,
     pub type_id: i64,

@@ -1,6 +1,9 @@
 //! The PostgreSQL side of storing sends: one transaction per batch on the pool, each statement's rows
 //! as one JSON array.
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::LazyLock,
+};
 
 use sqlx::PgPool;
 
@@ -10,7 +13,7 @@ use super::batch::{
 };
 use crate::db::{
     now_ms,
-    users::{UPDATE_USER_SQL, bind_params},
+    users::{UPDATE_USER_SQL, param_columns},
 };
 use crate::domain::UserParams;
 
@@ -18,25 +21,31 @@ fn users_from_json(text: &str) -> sqlx::Result<Vec<StoredUser>> {
     serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
-/// PostgreSQL takes each statement's rows as one JSON array. `$1`: `[[project_id, email, name, gender,
-/// platform_id, country_id, list_id, client_user_id, ak, age, photo, language_id], …]`, `$2`: now.
-/// Returns the (project_id, email) of the users created.
-const PG_INSERT_USERS: &str =
-    "INSERT INTO users (project_id, email, name, gender, platform_id, country_id, list_id,
-          client_user_id, ak, age, photo, language_id, created_at, updated_at)
-        SELECT (j ->> 0)::bigint, j ->> 1, j ->> 2, j ->> 3, (j ->> 4)::bigint, j ->> 5,
-          (j ->> 6)::bigint, j ->> 7, j ->> 8, (j ->> 9)::bigint, j ->> 10, j ->> 11, $2, $2
-        FROM jsonb_array_elements($1::jsonb) AS j
-        ON CONFLICT (project_id, email) DO NOTHING RETURNING project_id, email";
+/// PostgreSQL takes each statement's rows as one JSON array. `$1`: `[[project_id, email, {the user
+/// parameters by name}], …]`, `$2`: now. Returns the (project_id, email) of the users created.
+static PG_INSERT_USERS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO users (project_id, email, {}, created_at, updated_at)
+        SELECT (j ->> 0)::bigint, j ->> 1, {}, $2, $2
+        FROM jsonb_array_elements($1::jsonb) AS j, jsonb_populate_record(NULL::users, j -> 2) AS p
+        ON CONFLICT (project_id, email) DO NOTHING RETURNING project_id, email",
+        param_columns(""),
+        param_columns("p."),
+    )
+});
 
 /// `$1`: as above (only the first two of each row are read). Returns one JSON text: the users as arrays
-/// in `StoredUser`'s field order.
-const PG_SELECT_USERS: &str = "SELECT COALESCE(json_agg(json_build_array(u.id, u.project_id, u.email,
-          u.subscribed <> 0 AND u.suppressed_reason IS NULL, u.name, u.gender, u.platform_id,
-          u.country_id, u.list_id, u.client_user_id, u.ak, u.age, u.photo, u.language_id)), '[]')::text
+/// in `StoredUser`'s field order, the parameters an array in the order of `UserParams::NAMES`.
+static PG_SELECT_USERS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT COALESCE(json_agg(json_build_array(u.id, u.project_id, u.email,
+          u.subscribed <> 0 AND u.suppressed_reason IS NULL, json_build_array({}))), '[]')::text
         FROM jsonb_array_elements($1::jsonb) AS j
         CROSS JOIN LATERAL (SELECT * FROM users
-          WHERE project_id = (j ->> 0)::bigint AND email = j ->> 1 LIMIT 1) AS u";
+          WHERE project_id = (j ->> 0)::bigint AND email = j ->> 1 LIMIT 1) AS u",
+        param_columns("u.")
+    )
+});
 
 /// `$1`: `[[message_id, project_id, user_id, type_id, category, data, meta, status], …]`, `$2`: now.
 /// Inserts the emails; the status each is stored with is also its first event (`first_status`).
@@ -58,37 +67,7 @@ struct StoredUser {
     email: String,
     /// Subscribed and not suppressed.
     sendable: bool,
-    name: Option<String>,
-    gender: Option<String>,
-    platform_id: Option<i64>,
-    country_id: Option<String>,
-    list_id: Option<i64>,
-    client_user_id: Option<String>,
-    ak: Option<String>,
-    age: Option<i64>,
-    photo: Option<String>,
-    language_id: Option<String>,
-}
-
-impl StoredUser {
-    fn sendable(&self) -> bool {
-        self.sendable
-    }
-
-    fn params(&self) -> UserParams {
-        UserParams {
-            name: self.name.clone(),
-            gender: self.gender.clone(),
-            platform_id: self.platform_id,
-            country_id: self.country_id.clone(),
-            list_id: self.list_id,
-            client_user_id: self.client_user_id.clone(),
-            ak: self.ak.clone(),
-            age: self.age,
-            photo: self.photo.clone(),
-            language_id: self.language_id.clone(),
-        }
-    }
+    params: UserParams,
 }
 
 /// `SendStore::enqueue_emails` on PostgreSQL. The rows go to the database as one JSON array per
@@ -121,32 +100,17 @@ pub(super) async fn enqueue_emails(
     let wanted = wanted_users(batch, &live);
     let user_rows: Vec<_> = wanted
         .iter()
-        .map(|((project_id, email), p)| {
-            (
-                project_id,
-                email,
-                &p.name,
-                &p.gender,
-                p.platform_id,
-                &p.country_id,
-                p.list_id,
-                &p.client_user_id,
-                &p.ak,
-                p.age,
-                &p.photo,
-                &p.language_id,
-            )
-        })
+        .map(|((project_id, email), params)| (project_id, email, params))
         .collect();
     let user_json = to_json(&user_rows)?;
-    let mut created: HashSet<(i64, String)> = sqlx::query_as(PG_INSERT_USERS)
+    let mut created: HashSet<(i64, String)> = sqlx::query_as(&PG_INSERT_USERS)
         .bind(&user_json)
         .bind(now)
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
         .collect();
-    let found: String = sqlx::query_scalar(PG_SELECT_USERS)
+    let found: String = sqlx::query_scalar(&PG_SELECT_USERS)
         .bind(&user_json)
         .fetch_one(&mut *tx)
         .await?;
@@ -162,8 +126,9 @@ pub(super) async fn enqueue_emails(
             .get(&(project_id, email))
             .ok_or(sqlx::Error::RowNotFound)?;
         let created = created.remove(&(project_id, email.to_owned()));
-        if !created && params.would_change(&user.params()) {
-            bind_params!(sqlx::query(UPDATE_USER_SQL).bind(user.id).bind(now), params)
+        if !created && params.would_change(&user.params) {
+            params
+                .bind_to(sqlx::query(&UPDATE_USER_SQL).bind(user.id).bind(now))
                 .execute(&mut *tx)
                 .await?;
         }
@@ -171,7 +136,7 @@ pub(super) async fn enqueue_emails(
             (project_id, email),
             BatchUser {
                 id: user.id,
-                sendable: user.sendable(),
+                sendable: user.sendable,
                 created,
             },
         );

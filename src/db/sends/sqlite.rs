@@ -27,7 +27,10 @@ use super::{
     },
     checkpointer::{Checkpointer, passive_checkpoint},
 };
-use crate::db::{now_ms, users::UPDATE_USER_SQL};
+use crate::db::{
+    now_ms,
+    users::{UPDATE_USER_SQL, param_columns},
+};
 use crate::domain::UserParams;
 #[cfg(test)]
 use crate::domain::random_token;
@@ -41,16 +44,31 @@ fn numbered(sql: &str) -> String {
 static IDEMPOTENCY_CLAIM: LazyLock<String> = LazyLock::new(|| numbered(IDEMPOTENCY_CLAIM_SQL));
 static IDEMPOTENCY_USER_CREATED: LazyLock<String> =
     LazyLock::new(|| numbered(IDEMPOTENCY_USER_CREATED_SQL));
-static UPDATE_USER: LazyLock<String> = LazyLock::new(|| numbered(UPDATE_USER_SQL));
+static UPDATE_USER: LazyLock<String> = LazyLock::new(|| numbered(&UPDATE_USER_SQL));
 
-const SELECT_USER: &str = "SELECT id, subscribed <> 0 AND suppressed_reason IS NULL, name, gender,
-    platform_id, country_id, list_id, client_user_id, ak, age, photo, language_id
-    FROM users WHERE project_id = ?1 AND email = ?2";
+/// `?1` project, `?2` email. The parameters from column 2 on (`UserParams::from_sqlite_row`).
+static SELECT_USER: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT id, subscribed <> 0 AND suppressed_reason IS NULL, {}
+        FROM users WHERE project_id = ?1 AND email = ?2",
+        param_columns("")
+    )
+});
 
-const INSERT_USER: &str = "INSERT INTO users (project_id, email, name, gender, platform_id,
-    country_id, list_id, client_user_id, ak, age, photo, language_id, created_at, updated_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
-    RETURNING id, subscribed <> 0 AND suppressed_reason IS NULL";
+/// `?1` project, `?2` email, then the parameters (`UserParams::sqlite_values`), then now.
+static INSERT_USER: LazyLock<String> = LazyLock::new(|| {
+    let params: Vec<String> = (3..3 + UserParams::COUNT)
+        .map(|n| format!("?{n}"))
+        .collect();
+    let now = 3 + UserParams::COUNT;
+    format!(
+        "INSERT INTO users (project_id, email, {}, created_at, updated_at)
+        VALUES (?1, ?2, {}, ?{now}, ?{now})
+        RETURNING id, subscribed <> 0 AND suppressed_reason IS NULL",
+        param_columns(""),
+        params.join(", ")
+    )
+});
 
 /// Most emails in one INSERT. A batch's emails go to SQLite as one multi-row statement per 512 (padded
 /// with NULL rows to 4, 16, 64, 256 or 512 rows, so that five prepared statements serve every batch size):
@@ -80,22 +98,6 @@ static INSERT_EMAILS: LazyLock<[String; 5]> = LazyLock::new(|| {
         )
     })
 });
-
-/// The user parameters in the order of `UPDATE_USER_SQL`'s `$3..$12` and `INSERT_USER`'s `?3..?12`.
-fn param_values(p: &UserParams) -> [&dyn ToSql; 10] {
-    [
-        &p.name,
-        &p.gender,
-        &p.platform_id,
-        &p.country_id,
-        &p.list_id,
-        &p.client_user_id,
-        &p.ak,
-        &p.age,
-        &p.photo,
-        &p.language_id,
-    ]
-}
 
 /// The send writer's SQLite connection.
 pub struct SqliteSends {
@@ -231,25 +233,14 @@ fn write_batch(tx: &Connection, batch: &[NewEmail]) -> anyhow::Result<Vec<Enqueu
     //    differ. The write lock is held, so a user not found is created here.
     let mut users: HashMap<(i64, &str), BatchUser> = HashMap::new();
     {
-        let mut select = tx.prepare_cached(SELECT_USER)?;
+        let mut select = tx.prepare_cached(&SELECT_USER)?;
         for ((project_id, email), params) in wanted_users(batch, &live) {
             let found = select
                 .query_row(params![project_id, email], |row| {
                     Ok((
                         row.get::<_, i64>(0)?,
                         row.get::<_, bool>(1)?,
-                        UserParams {
-                            name: row.get(2)?,
-                            gender: row.get(3)?,
-                            platform_id: row.get(4)?,
-                            country_id: row.get(5)?,
-                            list_id: row.get(6)?,
-                            client_user_id: row.get(7)?,
-                            ak: row.get(8)?,
-                            age: row.get(9)?,
-                            photo: row.get(10)?,
-                            language_id: row.get(11)?,
-                        },
+                        UserParams::from_sqlite_row(row, 2)?,
                     ))
                 })
                 .optional()?;
@@ -257,7 +248,7 @@ fn write_batch(tx: &Connection, batch: &[NewEmail]) -> anyhow::Result<Vec<Enqueu
                 Some((id, sendable, stored)) => {
                     if params.would_change(&stored) {
                         let mut values: Vec<&dyn ToSql> = vec![&id, &now];
-                        values.extend(param_values(&params));
+                        values.extend(params.sqlite_values());
                         tx.prepare_cached(&UPDATE_USER)?
                             .execute(values.as_slice())?;
                     }
@@ -269,10 +260,10 @@ fn write_batch(tx: &Connection, batch: &[NewEmail]) -> anyhow::Result<Vec<Enqueu
                 }
                 None => {
                     let mut values: Vec<&dyn ToSql> = vec![&project_id, &email];
-                    values.extend(param_values(&params));
+                    values.extend(params.sqlite_values());
                     values.push(&now);
                     let (id, sendable) = tx
-                        .prepare_cached(INSERT_USER)?
+                        .prepare_cached(&INSERT_USER)?
                         .query_row(values.as_slice(), |row| {
                             Ok((row.get::<_, i64>(0)?, row.get::<_, bool>(1)?))
                         })?;
