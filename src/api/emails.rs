@@ -16,9 +16,8 @@ use super::{
     send_body::{BodyValue, Scalar, SendBody},
 };
 use crate::{
-    db::{IdempotencyKey, NewEmail},
     domain::{Field, FieldErrors, Fields, UserParams, check_email},
-    services::emails::{self, Scope, SendOutcome},
+    services::emails::{self, IdempotencyKey, NewEmail, Scope, SendOutcome},
     state::AppState,
 };
 

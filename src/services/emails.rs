@@ -14,8 +14,10 @@ use std::{
 use serde::Serialize;
 use tokio::sync::{Notify, mpsc, oneshot};
 
+/// What a send asks for, as the API builds it (the store's batch type: moved in, not copied).
+pub use crate::db::{IdempotencyKey, NewEmail};
 use crate::{
-    db::{Db, EnqueueOutcome, IdempotencyRecord, NewEmail, SendStore},
+    db::{Db, EnqueueOutcome, IdempotencyRecord, SendStore},
     domain::push_random_token,
     error::AppError,
 };
