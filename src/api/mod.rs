@@ -31,8 +31,8 @@ use crate::state::AppState;
 fn endpoints() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(emails::send))
-        .routes(routes!(users::put_by_id, users::get_by_id))
-        .routes(routes!(users::put_by_email, users::get_by_email))
+        .routes(routes!(users::get_by_id, users::put_by_id))
+        .routes(routes!(users::get_by_email, users::put_by_email))
         .routes(routes!(check::check_email))
         .routes(routes!(emails::get))
         .routes(routes!(events::bounce))
