@@ -54,7 +54,7 @@ where
     Signal::derive(move || query.get().unwrap_or_default())
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use leptos_router::params::ParamsMap;
 
