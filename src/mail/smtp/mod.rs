@@ -40,3 +40,29 @@ pub enum SmtpOutcome {
     /// lacks SMTPUTF8) and for non-ASCII messages when the relay lacks 8BITMIME.
     Failed { reason: String },
 }
+
+/// What the pool's and the stream's tests both build: settings, a pool on the test peer, a message.
+#[cfg(test)]
+mod test_support {
+    use super::{Security, SmtpPool, SmtpSettings, smtp_peer::SmtpPeer};
+
+    pub fn settings(host: &str, port: u16, security: Security) -> SmtpSettings {
+        SmtpSettings {
+            host: host.to_owned(),
+            port,
+            security,
+            credentials: None,
+        }
+    }
+
+    pub fn plain_pool(peer: &SmtpPeer, size: usize) -> SmtpPool {
+        SmtpPool::new(
+            SmtpSettings::from_url(&peer.url).unwrap(),
+            size,
+            "client.test",
+        )
+    }
+
+    pub const SIMPLE: &[u8] =
+        b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nHello.\r\n";
+}

@@ -312,28 +312,9 @@ fn outcome_of(error: &LettreError, doing: &str) -> SmtpOutcome {
 mod tests {
     use super::*;
     use crate::mail::smtp::smtp_peer::{Script, SmtpPeer};
+    use crate::mail::smtp::test_support::{SIMPLE, plain_pool, settings};
     use std::sync::Arc;
     use tokio::net::TcpStream;
-
-    fn settings(host: &str, port: u16, security: Security) -> SmtpSettings {
-        SmtpSettings {
-            host: host.to_owned(),
-            port,
-            security,
-            credentials: None,
-        }
-    }
-
-    fn plain_pool(peer: &SmtpPeer, size: usize) -> SmtpPool {
-        SmtpPool::new(
-            SmtpSettings::from_url(&peer.url).unwrap(),
-            size,
-            "client.test",
-        )
-    }
-
-    const SIMPLE: &[u8] =
-        b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nHello.\r\n";
 
     #[test]
     fn pool_is_send_and_sync() {

@@ -382,30 +382,11 @@ impl AsyncTokioStream for ImplicitTls {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mail::smtp::SmtpPool;
     use crate::mail::smtp::smtp_peer::{Script, SmtpPeer};
-    use crate::mail::smtp::{SmtpPool, SmtpSettings};
+    use crate::mail::smtp::test_support::{SIMPLE, plain_pool, settings};
     use std::time::Instant;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    fn settings(host: &str, port: u16, security: Security) -> SmtpSettings {
-        SmtpSettings {
-            host: host.to_owned(),
-            port,
-            security,
-            credentials: None,
-        }
-    }
-
-    fn plain_pool(peer: &SmtpPeer, size: usize) -> SmtpPool {
-        SmtpPool::new(
-            SmtpSettings::from_url(&peer.url).unwrap(),
-            size,
-            "client.test",
-        )
-    }
-
-    const SIMPLE: &[u8] =
-        b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nHello.\r\n";
 
     #[tokio::test]
     async fn write_behind_holds_writes_until_the_next_read() {
