@@ -53,10 +53,14 @@ impl Modify for BasicAuth {
 }
 
 /// The OpenAPI document as JSON (served at `/v1/openapi.json`, rendered by the panel's API docs).
+/// Built once: it is the same for the life of the process.
 pub fn document() -> Value {
-    let mut doc = serde_json::to_value(super::endpoints_openapi()).unwrap_or(Value::Null);
-    constrain(&mut doc);
-    doc
+    static DOCUMENT: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| {
+        let mut doc = serde_json::to_value(super::endpoints_openapi()).unwrap_or(Value::Null);
+        constrain(&mut doc);
+        doc
+    });
+    DOCUMENT.clone()
 }
 
 /// A message id as the send returns it: `msg_` and letters and digits (what the bounce and complaint
