@@ -31,6 +31,9 @@ pub struct Metrics {
     deferred: AtomicU64,
     failed: AtomicU64,
     suppressed: AtomicU64,
+    webhooks_delivered: AtomicU64,
+    webhooks_retried: AtomicU64,
+    webhooks_failed: AtomicU64,
 }
 
 impl Metrics {
@@ -46,7 +49,17 @@ impl Metrics {
         counter.fetch_add(n, Ordering::Relaxed);
     }
 
-    fn render(&self, queued: i64, deferred: i64) -> String {
+    /// Counts one webhook attempt by what followed it.
+    pub fn count_webhook(&self, next: crate::db::WebhookNext) {
+        let counter = match next {
+            crate::db::WebhookNext::Delivered => &self.webhooks_delivered,
+            crate::db::WebhookNext::Retry(_) => &self.webhooks_retried,
+            crate::db::WebhookNext::Failed => &self.webhooks_failed,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn render(&self, queued: i64, deferred: i64, webhooks_pending: i64) -> String {
         let mut out = String::new();
         out.push_str(
             "# HELP mailroom_http_requests_total HTTP requests answered, by status class.\n",
@@ -79,6 +92,27 @@ impl Metrics {
         ] {
             out.push_str(&format!(
                 "mailroom_deliveries_total{{outcome=\"{outcome}\"}} {}\n",
+                counter.load(Ordering::Relaxed)
+            ));
+        }
+        out.push_str(
+            "# HELP mailroom_webhook_queue_depth Webhooks waiting for a delivery attempt.\n",
+        );
+        out.push_str("# TYPE mailroom_webhook_queue_depth gauge\n");
+        out.push_str(&format!(
+            "mailroom_webhook_queue_depth {webhooks_pending}\n"
+        ));
+        out.push_str(
+            "# HELP mailroom_webhook_deliveries_total Webhook attempts of this process, by outcome.\n",
+        );
+        out.push_str("# TYPE mailroom_webhook_deliveries_total counter\n");
+        for (outcome, counter) in [
+            ("delivered", &self.webhooks_delivered),
+            ("retried", &self.webhooks_retried),
+            ("failed", &self.webhooks_failed),
+        ] {
+            out.push_str(&format!(
+                "mailroom_webhook_deliveries_total{{outcome=\"{outcome}\"}} {}\n",
                 counter.load(Ordering::Relaxed)
             ));
         }
@@ -210,9 +244,10 @@ impl fmt::Display for LoggedPath<'_> {
 pub async fn metrics(State(state): State<AppState>) -> Response {
     // -1 says that the database did not answer.
     let (queued, deferred) = state.db.queue_depth().await.unwrap_or((-1, -1));
+    let webhooks_pending = state.db.webhook_queue_depth().await.unwrap_or(-1);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(queued, deferred),
+        state.metrics.render(queued, deferred, webhooks_pending),
     )
         .into_response()
 }
@@ -243,7 +278,7 @@ mod tests {
             .map(|c| c.load(Ordering::Relaxed))
             .collect();
         assert_eq!(counts, [0, 2, 0, 1, 1], "1xx … 5xx");
-        let text = metrics.render(0, 0);
+        let text = metrics.render(0, 0, 0);
         assert!(text.contains("mailroom_http_requests_total{class=\"2xx\"} 2\n"));
         assert!(text.contains("mailroom_http_requests_total{class=\"5xx\"} 1\n"));
     }

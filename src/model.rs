@@ -98,6 +98,86 @@ pub struct ProjectInfo {
     pub sender_email: Option<String>,
     pub sender_name: Option<String>,
     pub created_at: i64,
+    /// The account's webhook URL, which the project's events go to when it has none of its own.
+    pub account_webhook_url: Option<String>,
+    /// The event types the project's webhooks carry, as a bit set of `domain::WEBHOOK_EVENTS`
+    /// (`None`: all).
+    pub webhook_events: Option<i64>,
+    /// Since when the project's webhook deliveries have been failing (the last attempt failed).
+    pub webhook_failing_since: Option<i64>,
+}
+
+impl ProjectInfo {
+    /// Where the project's webhooks go: its own URL, else the account's.
+    pub fn effective_webhook_url(&self) -> Option<&str> {
+        self.webhook_url
+            .as_deref()
+            .or(self.account_webhook_url.as_deref())
+    }
+
+    /// Whether the project receives webhooks of this email status (`sent`, `opened`, …).
+    pub fn receives_event(&self, status: &str) -> bool {
+        match (self.webhook_events, crate::domain::event_bit(status)) {
+            (None, Some(_)) => true,
+            (Some(set), Some(bit)) => set & bit != 0,
+            (_, None) => false,
+        }
+    }
+}
+
+/// One webhook (an event for a receiver) and where its delivery stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct WebhookDelivery {
+    pub id: i64,
+    /// The `webhook-id` header, the same on every attempt.
+    pub message_id: String,
+    pub project_id: i64,
+    /// `email.opened`, …, or `webhook.test`.
+    pub event_type: String,
+    /// The email the event is about (none for a test event).
+    pub email_message_id: Option<String>,
+    pub recipient: Option<String>,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    /// The receiver's HTTP status at the last attempt (none: no answer).
+    pub last_status: Option<i64>,
+    pub next_attempt_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One attempt to deliver a webhook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct WebhookAttempt {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub url: String,
+    /// The receiver's HTTP status; none when no answer came (refused, timed out, blocked).
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
+    /// The first 1 KiB of the answer, or why there was none.
+    pub response: String,
+    pub at: i64,
+}
+
+/// A delivery with its attempts, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookDeliveryDetail {
+    pub delivery: WebhookDelivery,
+    pub attempts: Vec<WebhookAttempt>,
+}
+
+/// What the receiver answered to a test event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookTestResult {
+    pub url: String,
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
+    pub response: String,
+    pub delivered: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

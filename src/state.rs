@@ -9,7 +9,7 @@ use crate::{
     config::Config,
     db::Db,
     domain::random_token,
-    jobs::Transport,
+    jobs::{Transport, WebhookClient},
     mail::smtp::{SmtpPool, SmtpSettings},
     metrics::Metrics,
     services::{
@@ -58,6 +58,8 @@ pub struct Shared {
     pub delivery_wake: Arc<Notify>,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// Posts signed webhooks (the sender's and the panel's test events).
+    pub webhook_client: Arc<WebhookClient>,
 }
 
 impl AppState {
@@ -69,6 +71,7 @@ impl AppState {
         let secret_key = secret_key(&db, &config).await?;
         let delivery_wake = Arc::new(Notify::new());
         let key_cache = Arc::new(KeyCache::new(&secret_key));
+        let webhook_client = Arc::new(WebhookClient::new(config.webhook_allow_private)?);
         Ok(AppState(Arc::new(Shared {
             config: Arc::new(config),
             leptos_options,
@@ -78,6 +81,7 @@ impl AppState {
             send_scopes: Arc::default(),
             delivery_wake,
             metrics: Arc::default(),
+            webhook_client,
             db,
         })))
     }

@@ -12,7 +12,7 @@ use crate::{
     db::Db,
     domain::Role,
     error::AppError,
-    jobs::{Deliverer, DeliveryOptions},
+    jobs::{Deliverer, DeliveryOptions, WebhookOptions, WebhookSender},
     server,
     services::{Actor, accounts, api_keys, email_types, panel_users, projects},
     state,
@@ -191,8 +191,21 @@ async fn execute(command: Command) -> anyhow::Result<Option<String>> {
         ));
         let workers =
             deliverer.spawn_workers(state.config.delivery_workers, state.delivery_wake.clone());
+        // An API-only process (no delivery workers) sends no webhooks either.
+        let webhooks = (state.config.delivery_workers > 0).then(|| {
+            WebhookSender::new(
+                state.db.clone(),
+                state.webhook_client.clone(),
+                WebhookOptions::default(),
+                state.metrics.clone(),
+            )
+            .spawn()
+        });
         server::serve(state, listener, server::shutdown_signal()).await?;
         workers.stop().await;
+        if let Some(webhooks) = webhooks {
+            webhooks.stop().await;
+        }
         db.close().await;
         return Ok(None);
     }

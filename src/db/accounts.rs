@@ -97,4 +97,20 @@ impl Tx {
             Ok(done.rows_affected() == 1)
         })
     }
+
+    /// Sets (or with `None`, clears) the account-wide webhook URL.
+    pub async fn set_account_webhook_url(
+        &mut self,
+        id: i64,
+        url: Option<&str>,
+    ) -> sqlx::Result<()> {
+        with_tx!(self, |conn| sqlx::query(
+            "UPDATE accounts SET webhook_url = $1 WHERE id = $2"
+        )
+        .bind(url)
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(drop))
+    }
 }

@@ -2,7 +2,7 @@
 //! needs, and recording the outcomes of a batch (status, event, captured copy) in one transaction.
 use sqlx::QueryBuilder;
 
-use super::{Db, now_ms, with_pool};
+use super::{Db, now_ms, webhooks::enqueue_webhooks, with_pool};
 
 /// An email claimed by a worker, with what it needs to render and send it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -149,7 +149,7 @@ impl Db {
     }
 
     /// Records the outcomes of a batch claimed until `lease_until`, in one transaction: the email's status,
-    /// its events and, for the outbox, the captured copy. An email whose lease was lost (taken over by
+    /// its events with their webhooks and, for the outbox, the captured copy. An email whose lease was lost (taken over by
     /// another worker after it ran out) is left to that worker. Returns how many outcomes were recorded.
     pub async fn record_outcomes(
         &self,
@@ -215,6 +215,7 @@ impl Db {
                 }
                 events.push((o.email_id, o.status.as_str(), o.detail.as_str()));
             }
+            let mut event_ids = Vec::with_capacity(events.len());
             for chunk in events.chunks(ROWS) {
                 let mut insert =
                     QueryBuilder::new("INSERT INTO email_events (email_id, status, detail, at) ");
@@ -224,8 +225,16 @@ impl Db {
                         .push_bind(*detail)
                         .push_bind(now);
                 });
-                insert.build().execute(&mut *tx).await?;
+                insert.push(" RETURNING id");
+                event_ids.extend(
+                    insert
+                        .build_query_scalar::<i64>()
+                        .fetch_all(&mut *tx)
+                        .await?,
+                );
             }
+            // The events' webhooks, in the same transaction (no event without its webhook, nor the reverse).
+            enqueue_webhooks!(self, tx, event_ids);
             let captured: Vec<(i64, &Captured)> = kept
                 .iter()
                 .filter_map(|o| o.captured.as_ref().map(|c| (o.email_id, c)))

@@ -1,6 +1,6 @@
 //! What happens to an email after it was sent: opens, clicks, unsubscribes, bounces and complaints,
 //! each stored as an event; and the suppressions of a project's users that follow from them.
-use super::{Db, Tx, now_ms, with_pool, with_tx};
+use super::{Db, Tx, now_ms, webhooks::enqueue_webhooks, with_pool, with_tx};
 use crate::model::SuppressedUser;
 
 /// An email found by its message id, with whose it is.
@@ -44,7 +44,7 @@ impl Db {
         .await)
     }
 
-    /// Stores an event of an email and moves its status forward. With `once`, nothing is stored when
+    /// Stores an event of an email (with its webhook) and moves its status forward. With `once`, nothing is stored when
     /// the email already has an event of that status (the first open counts). Returns whether it stored.
     pub async fn record_email_event(
         &self,
@@ -68,15 +68,18 @@ impl Db {
                     return Ok(false);
                 }
             }
-            sqlx::query(
-                "INSERT INTO email_events (email_id, status, detail, at) VALUES ($1, $2, $3, $4)",
+            let event_id: i64 = sqlx::query_scalar(
+                "INSERT INTO email_events (email_id, status, detail, at) VALUES ($1, $2, $3, $4)
+                 RETURNING id",
             )
             .bind(email_id)
             .bind(status)
             .bind(detail)
             .bind(now)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
+            // Its webhook, in the same transaction.
+            enqueue_webhooks!(self, tx, [event_id]);
             let current: String = sqlx::query_scalar("SELECT status FROM emails WHERE id = $1")
                 .bind(email_id)
                 .fetch_one(&mut *tx)

@@ -31,6 +31,7 @@ mod sends;
 mod sessions;
 mod settings;
 mod users;
+mod webhooks;
 
 pub use api_keys::{KeyOwner, NewApiKey};
 pub use delivery::{Captured, ClaimedEmail, Outcome, OutcomeStatus, SenderRow, TemplateRow};
@@ -38,8 +39,10 @@ pub use email_types::NewEmailType;
 pub use emails::{EmailRow, EventRow};
 pub use engagement::{EmailRef, status_rank};
 pub use panel_users::{Credentials, NewPanelUser};
+pub use projects::WebhookSecrets;
 pub use sends::{EnqueueOutcome, Enqueued, IdempotencyKey, IdempotencyRecord, NewEmail, SendStore};
 pub use sessions::SessionStore;
+pub use webhooks::{WebhookJob, WebhookNext, WebhookOutcome};
 
 /// Runs the same query code on whichever pool `db` holds.
 macro_rules! with_pool {

@@ -5,11 +5,13 @@ mod email_address;
 mod names;
 mod password;
 mod role;
+mod webhooks;
 
 pub use email_address::EmailAddress;
 pub use names::{AccountName, KeyLabel, ProjectName};
 pub use password::Password;
 pub use role::Role;
+pub use webhooks::*;
 
 /// A value that failed to parse: which form field, and a message a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

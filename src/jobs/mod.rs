@@ -1,4 +1,8 @@
-//! Background work of the server process: delivering queued emails.
+//! Background work of the server process: delivering queued emails and webhooks.
 pub mod delivery;
+pub mod webhook_client;
+pub mod webhooks;
 
 pub use delivery::{Deliverer, DeliveryOptions, Transport};
+pub use webhook_client::WebhookClient;
+pub use webhooks::{WebhookOptions, WebhookSender};

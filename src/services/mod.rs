@@ -13,6 +13,7 @@ pub mod panel_users;
 pub mod passwords;
 pub mod projects;
 pub mod users;
+pub mod webhooks;
 
 pub use actor::Actor;
 

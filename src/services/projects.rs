@@ -110,3 +110,35 @@ pub async fn set_sender(
     tx.commit().await?;
     db.project(project_id).await?.ok_or(AppError::Internal)
 }
+
+/// Renames a project: CSMs and the account's clients.
+pub async fn rename(
+    db: &Db,
+    actor: &Actor,
+    project_id: i64,
+    name: &str,
+) -> Result<ProjectInfo, AppError> {
+    let project = db.project(project_id).await?.ok_or(AppError::NotFound)?;
+    actor.require_change_account(project.account_id)?;
+    let name = ProjectName::parse("name", name)?;
+    if name.as_str() == project.name {
+        return Ok(project);
+    }
+    let mut tx = db.begin().await?;
+    tx.rename_project(project_id, name.as_str()).await?;
+    let detail = format!(
+        "Renamed project {project_id}: \"{}\" → \"{}\"",
+        project.name,
+        name.as_str()
+    );
+    tx.insert_audit(
+        Some(project.account_id),
+        actor.user_id(),
+        actor.audit_name(),
+        "project.renamed",
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    db.project(project_id).await?.ok_or(AppError::Internal)
+}
