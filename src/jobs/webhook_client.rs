@@ -101,10 +101,16 @@ impl WebhookClient {
 
     /// POSTs `body` to `url` signed with each of `secrets` (Standard Webhooks headers).
     pub async fn post(&self, url: &str, id: &str, secrets: &[&str], body: Vec<u8>) -> Answer {
-        if !self.allow_private
-            && let Some(refusal) = refused_literal(url)
-        {
-            return Answer::refused(refusal);
+        if !self.allow_private {
+            if url.starts_with("http://") {
+                return Answer::refused(
+                    "http:// is refused: webhooks use https:// (http:// only with MAILROOM_WEBHOOK_ALLOW_PRIVATE=1)"
+                        .into(),
+                );
+            }
+            if let Some(refusal) = refused_literal(url) {
+                return Answer::refused(refusal);
+            }
         }
         let timestamp = chrono::Utc::now().timestamp();
         let signature = signature_header(secrets.iter().copied(), id, timestamp, &body);
