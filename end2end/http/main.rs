@@ -26,3 +26,4 @@ mod roles;
 mod security;
 mod staff;
 mod webhooks;
+mod webhooks_crash;

@@ -87,10 +87,7 @@ impl Receiver {
 
     /// Each webhook-id once (receivers deduplicate retries by it).
     pub fn unique(&self) -> HashMap<String, Received> {
-        self.got()
-            .into_iter()
-            .map(|r| (r.id.clone(), r))
-            .collect()
+        self.got().into_iter().map(|r| (r.id.clone(), r)).collect()
     }
 }
 
@@ -120,7 +117,9 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> 
         header("webhook-signature"),
     );
     assert_eq!(header("content-type"), "application/json");
-    let sent_at: i64 = timestamp.parse().expect("webhook-timestamp is unix seconds");
+    let sent_at: i64 = timestamp
+        .parse()
+        .expect("webhook-timestamp is unix seconds");
     assert!((chrono::Utc::now().timestamp() - sent_at).abs() < 60);
     let given: Vec<&str> = signatures.split(' ').collect();
     let signed_by: Vec<usize> = r
@@ -224,7 +223,10 @@ async fn events_become_signed_webhooks_in_order(backend: Backend) {
 
     let got = receiver.got();
     assert_eq!(got.len(), 6, "{got:#?}");
-    assert!(got.iter().all(|r| r.signed_by == [0]), "every signature verifies");
+    assert!(
+        got.iter().all(|r| r.signed_by == [0]),
+        "every signature verifies"
+    );
     let types: Vec<(&str, &str)> = got
         .iter()
         .map(|r| {
@@ -244,7 +246,11 @@ async fn events_become_signed_webhooks_in_order(backend: Backend) {
             .filter(|(m, _)| m == id)
             .map(|(_, t)| *t)
             .collect();
-        assert_eq!(of_email, ["email.sent", later], "in the order they happened");
+        assert_eq!(
+            of_email,
+            ["email.sent", later],
+            "in the order they happened"
+        );
     }
     let click = got
         .iter()
@@ -265,7 +271,11 @@ async fn events_become_signed_webhooks_in_order(backend: Backend) {
     assert!(got.iter().all(|r| r.id.starts_with("msg_")));
     // Every attempt is logged, and /metrics counts them.
     assert_eq!(
-        count(app.db(), "SELECT COUNT(*) FROM webhook_attempts WHERE status_code = 200").await,
+        count(
+            app.db(),
+            "SELECT COUNT(*) FROM webhook_attempts WHERE status_code = 200"
+        )
+        .await,
         6
     );
     let metrics = reqwest::get(format!("{}/metrics", app.base))
@@ -278,7 +288,10 @@ async fn events_become_signed_webhooks_in_order(backend: Backend) {
         metrics.contains("mailroom_webhook_deliveries_total{outcome=\"delivered\"} 6"),
         "{metrics}"
     );
-    assert!(metrics.contains("mailroom_webhook_queue_depth 0"), "{metrics}");
+    assert!(
+        metrics.contains("mailroom_webhook_queue_depth 0"),
+        "{metrics}"
+    );
 
     // Event types the project does not take produce no webhook.
     webhooks::set_project(
@@ -333,21 +346,32 @@ async fn an_outage_is_retried_and_410_or_the_last_try_ends_it(backend: Backend) 
             .await
             .unwrap();
     }
-    let sender = sender(&app, true, quick_options());
-    sender.drain().await;
+    // Retries every 100 ms, more than enough of them to outlast the outage however slow the machine.
+    let patient = sender(
+        &app,
+        true,
+        WebhookOptions {
+            retry_delays: vec![Duration::from_millis(100); 1000],
+            ..quick_options()
+        },
+    );
+    patient.drain().await;
     assert!(receiver.got().is_empty());
     let refused = count(
         app.db(),
         "SELECT COUNT(*) FROM webhook_attempts WHERE status_code IS NULL",
     )
     .await;
-    assert!(refused >= 5, "each email's first event was tried ({refused} attempts)");
+    assert!(
+        refused >= 5,
+        "each email's first event was tried ({refused} attempts)"
+    );
     // The receiver comes up; the retries deliver everything, each event once (in order only where
     // the receiver keeps up: an event under retry does not hold back the next one).
     receiver.serve(tokio::net::TcpListener::bind(addr).await.unwrap());
     for _ in 0..200 {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        sender.drain().await;
+        patient.drain().await;
         if receiver.unique().len() == 10 {
             break;
         }
@@ -366,11 +390,16 @@ async fn an_outage_is_retried_and_410_or_the_last_try_ends_it(backend: Backend) 
         assert_eq!(of_email, ["email.opened", "email.sent"]);
     }
     assert_eq!(
-        count(app.db(), "SELECT COUNT(*) FROM webhooks WHERE status = 'delivered'").await,
+        count(
+            app.db(),
+            "SELECT COUNT(*) FROM webhooks WHERE status = 'delivered'"
+        )
+        .await,
         10
     );
 
     // 410 Gone: given up at once.
+    let sender = sender(&app, true, quick_options());
     receiver.status.store(410, Ordering::SeqCst);
     send_and_deliver(&app, &t, 1).await;
     sender.drain().await;
@@ -397,7 +426,10 @@ async fn an_outage_is_retried_and_410_or_the_last_try_ends_it(backend: Backend) 
         "given up after the first try and three retries"
     );
     let project = app.db().project(t.project_id).await.unwrap().unwrap();
-    assert!(project.webhook_failing_since.is_some(), "the project shows a warning");
+    assert!(
+        project.webhook_failing_since.is_some(),
+        "the project shows a warning"
+    );
 
     // Recover: every failed delivery since then is sent again, with the same webhook-id.
     receiver.status.store(200, Ordering::SeqCst);
@@ -436,7 +468,11 @@ async fn a_hanging_receiver_is_timed_out_and_delays_no_other(backend: Backend) {
     while healthy.got().len() < 20 && started.elapsed() < Duration::from_secs(5) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(healthy.got().len(), 20, "the healthy receiver is not held up");
+    assert_eq!(
+        healthy.got().len(),
+        20,
+        "the healthy receiver is not held up"
+    );
     assert!(started.elapsed() < Duration::from_secs(3));
     // After 10 s the hanging receiver's attempts are timed out, logged and scheduled again.
     tokio::time::sleep(Duration::from_millis(11_000)).await;
@@ -453,7 +489,11 @@ async fn a_hanging_receiver_is_timed_out_and_delays_no_other(backend: Backend) {
             "SELECT COUNT(*) FROM webhooks WHERE status = 'pending' AND attempts >= 1"
         )
         .await
-            + count(app.db(), "SELECT COUNT(*) FROM webhooks WHERE status = 'failed'").await,
+            + count(
+                app.db(),
+                "SELECT COUNT(*) FROM webhooks WHERE status = 'failed'"
+            )
+            .await,
         3,
         "the slow project's webhooks are waiting for a retry (or were given up), none lost"
     );
@@ -462,13 +502,29 @@ async fn a_hanging_receiver_is_timed_out_and_delays_no_other(backend: Backend) {
 async fn private_receivers_are_refused_when_saving_and_when_delivering(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let t = tenant(&app, "Acme").await;
-    for bad in ["https://127.0.0.1/hook", "https://localhost/hook", "http://hooks.example.com/"] {
-        let error = webhooks::set_project(app.db(), false, &Actor::Operator, t.project_id, bad, None)
-            .await
-            .unwrap_err();
-        assert!(error.field_message("webhook_url").is_some(), "{bad}: {error:?}");
+    for bad in [
+        "https://127.0.0.1/hook",
+        "https://localhost/hook",
+        "http://hooks.example.com/",
+    ] {
+        let error =
+            webhooks::set_project(app.db(), false, &Actor::Operator, t.project_id, bad, None)
+                .await
+                .unwrap_err();
+        assert!(
+            error.field_message("webhook_url").is_some(),
+            "{bad}: {error:?}"
+        );
     }
-    assert_eq!(app.db().project(t.project_id).await.unwrap().unwrap().webhook_url, None);
+    assert_eq!(
+        app.db()
+            .project(t.project_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .webhook_url,
+        None
+    );
     // Saved while allowed, delivered while not: the sender refuses to connect.
     let (receiver, url) = Receiver::start().await;
     let by_name = url.replace("http://127.0.0.1", "https://localhost");
@@ -500,7 +556,11 @@ async fn after_a_rotation_both_secrets_sign(backend: Backend) {
     receiver.secrets.lock().unwrap().push(new.clone());
     send_and_deliver(&app, &t, 1).await;
     sender(&app, true, quick_options()).drain().await;
-    assert_eq!(receiver.got()[0].signed_by, [0, 1], "old and new secret both sign");
+    assert_eq!(
+        receiver.got()[0].signed_by,
+        [0, 1],
+        "old and new secret both sign"
+    );
     // A day later only the new one signs.
     execute(
         app.db(),
@@ -515,13 +575,23 @@ async fn after_a_rotation_both_secrets_sign(backend: Backend) {
     )
     .await
     .unwrap();
-    assert!(result.delivered && result.status_code == Some(200), "{result:?}");
+    assert!(
+        result.delivered && result.status_code == Some(200),
+        "{result:?}"
+    );
     let test = receiver.got().pop().unwrap();
     assert_eq!(test.body["type"], "webhook.test");
     assert_eq!(test.signed_by, [1]);
     let audit = app.db().audit_of_account(t.account_id, 20).await.unwrap();
-    assert!(audit.iter().any(|a| a.action == "project.webhook_secret_rotated"));
-    assert!(!audit.iter().any(|a| a.detail.contains(&new)), "no secret in the audit");
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "project.webhook_secret_rotated")
+    );
+    assert!(
+        !audit.iter().any(|a| a.detail.contains(&new)),
+        "no secret in the audit"
+    );
 }
 
 async fn no_event_is_stored_without_its_webhook(backend: Backend) {
@@ -540,7 +610,10 @@ async fn no_event_is_stored_without_its_webhook(backend: Backend) {
             .await
             .is_err()
     );
-    assert_eq!(count(app.db(), "SELECT COUNT(*) FROM email_events").await, events);
+    assert_eq!(
+        count(app.db(), "SELECT COUNT(*) FROM email_events").await,
+        events
+    );
     execute(app.db(), "ALTER TABLE webhooks_gone RENAME TO webhooks").await;
     assert!(
         app.db()
