@@ -34,6 +34,8 @@ pub struct Metrics {
     webhooks_delivered: AtomicU64,
     webhooks_retried: AtomicU64,
     webhooks_failed: AtomicU64,
+    /// Microseconds spent storing webhook attempts.
+    webhook_record_us: AtomicU64,
 }
 
 impl Metrics {
@@ -57,6 +59,17 @@ impl Metrics {
             crate::db::WebhookNext::Failed => &self.webhooks_failed,
         };
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts time spent storing webhook attempts.
+    pub fn count_webhook_recording(&self, took: std::time::Duration) {
+        self.webhook_record_us
+            .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Seconds spent storing webhook attempts.
+    pub fn webhook_record_secs(&self) -> f64 {
+        self.webhook_record_us.load(Ordering::Relaxed) as f64 / 1e6
     }
 
     fn render(&self, queued: i64, deferred: i64, webhooks_pending: i64) -> String {

@@ -377,6 +377,7 @@ async fn record(
             }
         }
         let outcomes: Vec<WebhookOutcome> = batch.iter().map(|(o, _)| o.clone()).collect();
+        let started = std::time::Instant::now();
         loop {
             match db.record_webhook_outcomes(&outcomes).await {
                 Ok(()) => break,
@@ -386,6 +387,7 @@ async fn record(
                 }
             }
         }
+        metrics.count_webhook_recording(started.elapsed());
         for (outcome, receiver) in batch.drain(..) {
             metrics.count_webhook(outcome.next);
             receiver.claimed.fetch_sub(1, Ordering::AcqRel);
