@@ -253,7 +253,13 @@ async fn deliver_all(db: &Db, total: i64, receiver_pid: u32) -> (Run, f64) {
     )
     .await;
     let logged = scalar(db, "SELECT COUNT(*) FROM webhook_attempts").await - attempts_before;
-    assert_eq!(delivered, total, "every webhook delivered");
+    if delivered != total {
+        let pending = scalar(db, "SELECT COUNT(*) FROM webhooks WHERE status = 'pending'").await;
+        let leased = scalar(db, "SELECT COUNT(*) FROM webhooks WHERE lease_until IS NOT NULL").await;
+        let tried = scalar(db, "SELECT COUNT(*) FROM webhooks WHERE status = 'pending' AND attempts > 0").await;
+        let due = scalar(db, &format!("SELECT COUNT(*) FROM webhooks WHERE status = 'pending' AND next_attempt_at <= {}", mailroom::db::now_ms())).await;
+        panic!("{delivered} of {total} delivered: {pending} pending, {leased} leased, {tried} tried, {due} due");
+    }
     assert_eq!(logged, total, "every attempt logged");
     (
         Run {
@@ -396,13 +402,23 @@ async fn bench(
     ]
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("receiver") {
         run_receiver(args[2].parse().unwrap(), args[3].parse().unwrap());
         return;
     }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(run(args));
+}
+
+async fn run(args: Vec<String>) {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .try_init();
     let quick = args.iter().any(|a| a == "quick");
     let sqlite_only = args.iter().any(|a| a == "sqlite");
     let emails = if quick { 2_000 } else { 10_000 };

@@ -1,5 +1,7 @@
 //! What happens to an email after it was sent: opens, clicks, unsubscribes, bounces and complaints,
 //! each stored as an event; and the suppressions of a project's users that follow from them.
+use std::sync::LazyLock;
+
 use super::{Db, Tx, now_ms, webhooks::enqueue_webhooks, with_pool, with_tx};
 use crate::model::SuppressedUser;
 
@@ -31,6 +33,19 @@ pub fn status_rank(status: &str) -> u8 {
     }
 }
 
+/// Moves an email's status to `$1` when `$1` ranks higher (`$4`) than its current status.
+static RANKED_STATUS_UPDATE: LazyLock<String> = LazyLock::new(|| {
+    let mut case = String::from("CASE status");
+    for status in [
+        "queued", "suppressed", "deferred", "sent", "delivered", "opened", "clicked",
+        "unsubscribed", "failed", "bounced", "complained",
+    ] {
+        case.push_str(&format!(" WHEN '{status}' THEN {}", status_rank(status)));
+    }
+    case.push_str(" ELSE 0 END");
+    format!("UPDATE emails SET status = $1, updated_at = $2 WHERE id = $3 AND ({case}) < $4")
+});
+
 impl Db {
     /// The email with this message id.
     pub async fn email_ref(&self, message_id: &str) -> sqlx::Result<Option<EmailRef>> {
@@ -44,8 +59,11 @@ impl Db {
         .await)
     }
 
-    /// Stores an event of an email (with its webhook) and moves its status forward. With `once`, nothing is stored when
-    /// the email already has an event of that status (the first open counts). Returns whether it stored.
+    /// Stores an event of an email (with its webhook) and moves its status forward. With `once`, nothing is
+    /// stored when the email already has an event of that status (the first open counts). Returns whether
+    /// it stored. Each statement is a write, the first one included, so that on SQLite the transaction
+    /// takes the write lock at once (waiting for it) instead of failing to upgrade a read lock when
+    /// events of several emails are recorded at the same time.
     pub async fn record_email_event(
         &self,
         email_id: i64,
@@ -54,44 +72,35 @@ impl Db {
         once: bool,
     ) -> sqlx::Result<bool> {
         let now = now_ms();
+        let insert = if once {
+            "INSERT INTO email_events (email_id, status, detail, at)
+             SELECT $1, $2, $3, $4 WHERE NOT EXISTS
+               (SELECT 1 FROM email_events WHERE email_id = $1 AND status = $2)
+             RETURNING id"
+        } else {
+            "INSERT INTO email_events (email_id, status, detail, at) VALUES ($1, $2, $3, $4) RETURNING id"
+        };
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            if once {
-                let seen: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM email_events WHERE email_id = $1 AND status = $2",
-                )
+            let Some(event_id): Option<i64> = sqlx::query_scalar(insert)
                 .bind(email_id)
                 .bind(status)
-                .fetch_one(&mut *tx)
-                .await?;
-                if seen > 0 {
-                    return Ok(false);
-                }
-            }
-            let event_id: i64 = sqlx::query_scalar(
-                "INSERT INTO email_events (email_id, status, detail, at) VALUES ($1, $2, $3, $4)
-                 RETURNING id",
-            )
-            .bind(email_id)
-            .bind(status)
-            .bind(detail)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
+                .bind(detail)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?
+            else {
+                return Ok(false);
+            };
             // Its webhook, in the same transaction.
             enqueue_webhooks!(self, tx, [event_id]);
-            let current: String = sqlx::query_scalar("SELECT status FROM emails WHERE id = $1")
+            sqlx::query(&RANKED_STATUS_UPDATE)
+                .bind(status)
+                .bind(now)
                 .bind(email_id)
-                .fetch_one(&mut *tx)
+                .bind(i64::from(status_rank(status)))
+                .execute(&mut *tx)
                 .await?;
-            if status_rank(status) > status_rank(&current) {
-                sqlx::query("UPDATE emails SET status = $1, updated_at = $2 WHERE id = $3")
-                    .bind(status)
-                    .bind(now)
-                    .bind(email_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
             tx.commit().await?;
             Ok(true)
         })

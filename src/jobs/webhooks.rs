@@ -148,6 +148,9 @@ impl WebhookSender {
                 break;
             }
             while tasks.try_join_next().is_some() {}
+            // Read before the claim: a claim that finds nothing while nothing was in flight means idle
+            // (outcomes recorded during the claim may have freed a URL the claim left out as busy).
+            let nothing_in_flight = self.in_flight.load(Ordering::Acquire) == 0;
             let room = self
                 .options
                 .max_in_flight
@@ -173,7 +176,7 @@ impl WebhookSender {
                 }
             };
             if jobs.is_empty() {
-                if until_idle && self.in_flight.load(Ordering::Acquire) == 0 {
+                if until_idle && nothing_in_flight {
                     break;
                 }
                 tokio::select! {
