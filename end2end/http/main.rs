@@ -25,3 +25,4 @@ mod pages;
 mod roles;
 mod security;
 mod staff;
+mod webhooks_panel;
