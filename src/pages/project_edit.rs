@@ -283,7 +283,7 @@ fn AdditionalPanel(data: WebhookOverview, can_change: bool) -> impl IntoView {
     let p = data.project.clone();
     view! {
         <section aria-labelledby="webhooks-heading">
-            <h2 id="webhooks-heading">"Webhooks"</h2>
+            <h2 id="webhooks-heading">"Where webhooks go"</h2>
             <p class="muted small">"Mailroom posts each event of this project's emails, signed, to this URL."</p>
             {if can_change {
                 view! { <WebhooksForm project=p.clone() /> }.into_any()
@@ -348,7 +348,9 @@ fn WebhooksForm(project: ProjectInfo) -> impl IntoView {
     let save = expect_context::<Actions>().webhooks;
     let events_error = field_error(save, "events");
     view! {
-        <ActionForm action=save attr:class="stack">
+        // The server checks the URL and says what is wrong beside the field (the browser's own check
+        // of type="url" would stop "not a url" first, with a vaguer message).
+        <ActionForm action=save attr:class="stack" attr:novalidate=true>
             <FormError action=save />
             <SaveNote action=save message="Webhook settings saved." />
             <input type="hidden" name="project_id" value=project.id />

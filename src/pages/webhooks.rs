@@ -280,7 +280,7 @@ fn DeliveryView(
             <dl class="details">
                 <dt>"webhook-id"</dt><dd><code>{d.message_id.clone()}</code></dd>
                 <dt>"Event type"</dt><dd><code>{d.event_type.clone()}</code></dd>
-                <dt>"Email message id"</dt><dd>{d.email_message_id.clone().map_or_else(|| "—".into(), |id| id)}</dd>
+                <dt>"Email message id"</dt><dd>{d.email_message_id.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Recipient"</dt><dd>{d.recipient.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Created"</dt><dd>{format_time(d.created_at)}</dd>
                 <dt>"Attempts"</dt><dd>{d.attempts}</dd>

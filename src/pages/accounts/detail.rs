@@ -183,11 +183,11 @@ fn WebhookUrlSection(account_id: i64, url: Option<String>, can_edit: bool) -> im
     let save = expect_context::<Actions>().webhook_url;
     view! {
         <section class="card" aria-labelledby="account-webhooks-heading">
-            <h2 id="account-webhooks-heading">"Webhooks"</h2>
+            <h2 id="account-webhooks-heading">"Account-wide webhooks"</h2>
             <p class="muted small">"The account-wide URL: events of every project without a Webhooks URL of its own go here."</p>
             {if can_edit {
                 view! {
-                    <ActionForm action=save attr:class="inline-fields">
+                    <ActionForm action=save attr:class="inline-fields" attr:novalidate=true>
                         <FormError action=save />
                         <SaveNote action=save message="Account-wide Webhooks URL saved." />
                         <input type="hidden" name="account_id" value=account_id />
