@@ -284,7 +284,7 @@ fn AdditionalPanel(data: WebhookOverview, can_change: bool) -> impl IntoView {
     view! {
         <section aria-labelledby="webhooks-heading">
             <h2 id="webhooks-heading">"Where webhooks go"</h2>
-            <p class="muted small">"Mailroom posts each event of this project's emails, signed, to this URL."</p>
+            <p class="muted small intro">"Mailroom posts each event of this project's emails, signed, to this URL."</p>
             {if can_change {
                 view! { <WebhooksForm project=p.clone() /> }.into_any()
             } else {
@@ -396,7 +396,7 @@ fn SecretSection(project_id: i64, previous_until: Option<i64>, can_change: bool)
     view! {
         <section aria-labelledby="secret-heading">
             <h2 id="secret-heading">"Signing secret"</h2>
-            <p class="muted small">"Each webhook carries webhook-id, webhook-timestamp and webhook-signature headers (the Standard Webhooks scheme). Verify the signature with this secret."</p>
+            <p class="muted small intro">"Each webhook carries webhook-id, webhook-timestamp and webhook-signature headers (the Standard Webhooks scheme). Verify the signature with this secret."</p>
             {previous_until.map(|until| view! {
                 <p class="alert alert-warning" role="status">
                     {format!("Rotated recently: the previous secret also signs until {} (two signatures per webhook).", format_time(until))}

@@ -183,7 +183,7 @@ fn RecoverSection(project_id: i64, recover: ServerAction<RecoverWebhooks>) -> im
     view! {
         <section class="card" aria-labelledby="recover-heading">
             <h2 id="recover-heading">"Recover"</h2>
-            <p class="muted small">"After your receiver was down: send again every delivery of this project that failed since a time you choose. Each keeps its webhook-id, so a receiver that deduplicates sees no event twice."</p>
+            <p class="muted small intro">"After your receiver was down: send again every delivery of this project that failed since a time you choose. Each keeps its webhook-id, so a receiver that deduplicates sees no event twice."</p>
             <FormError action=recover />
             {move || queued().map(|n| view! {
                 <p class="alert alert-success" role="status">{match n {

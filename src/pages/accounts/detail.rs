@@ -184,7 +184,7 @@ fn WebhookUrlSection(account_id: i64, url: Option<String>, can_edit: bool) -> im
     view! {
         <section class="card" aria-labelledby="account-webhooks-heading">
             <h2 id="account-webhooks-heading">"Account-wide webhooks"</h2>
-            <p class="muted small">"The account-wide URL: events of every project without a Webhooks URL of its own go here."</p>
+            <p class="muted small intro">"The account-wide URL: events of every project without a Webhooks URL of its own go here."</p>
             {if can_edit {
                 view! {
                     <ActionForm action=save attr:class="inline-fields" attr:novalidate=true>
