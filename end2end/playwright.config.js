@@ -52,6 +52,7 @@ module.exports = defineConfig({
       MAILROOM_DATABASE_URL: databaseUrl,
       MAILROOM_ADMIN_EMAIL: 'csm@example.com',
       MAILROOM_ADMIN_PASSWORD: 'csm-password-123',
+      MAILROOM_WEBHOOK_ALLOW_PRIVATE: '1',
       RUST_LOG: 'warn',
     },
   },

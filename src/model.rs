@@ -180,6 +180,16 @@ pub struct WebhookTestResult {
     pub delivered: bool,
 }
 
+/// What a project's Additional tab shows: its settings, whether a replaced secret still signs, and
+/// its latest deliveries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookOverview {
+    pub project: ProjectInfo,
+    /// Until when the secret replaced by the last rotation still signs (within 24 h of it).
+    pub previous_secret_until: Option<i64>,
+    pub latest: Vec<WebhookDelivery>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(FromRow))]
 pub struct AuditEntry {

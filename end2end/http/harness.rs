@@ -149,10 +149,15 @@ pub fn test_config(database_url: &str) -> Config {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, |_| {}).await
+    }
+
+    /// `spawn` with the test configuration changed first (e.g. private webhook addresses refused).
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let database = TestDatabase::new(backend).await;
-        let state = server::prepare(test_config(&database.url))
-            .await
-            .expect("app starts");
+        let mut config = test_config(&database.url);
+        tweak(&mut config);
+        let state = server::prepare(config).await.expect("app starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(server::serve(

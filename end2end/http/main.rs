@@ -27,3 +27,4 @@ mod security;
 mod staff;
 mod webhooks;
 mod webhooks_crash;
+mod webhooks_panel;

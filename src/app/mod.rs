@@ -17,8 +17,10 @@ use crate::pages::{
     login::LoginPage,
     not_found::NotFound,
     outbox::{OutboxMessagePage, OutboxPage},
+    project_edit::ProjectEditPage,
     projects::{ProjectPage, ProjectsPage},
     staff::StaffPage,
+    webhooks::{DeliveriesPage, WebhookDeliveryPage},
 };
 use layout::PanelLayout;
 
@@ -66,7 +68,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("staff") view=StaffPage ssr=SsrMode::Async />
                     <Route path=path!("projects") view=ProjectsPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:id") view=ProjectPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:id/edit") view=ProjectEditPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:id/webhooks") view=DeliveriesPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:id/types/:type_id") view=EmailTypePage ssr=SsrMode::Async />
+                    <Route path=path!("webhooks/:id") view=WebhookDeliveryPage ssr=SsrMode::Async />
                     <Route path=path!("outbox") view=OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("outbox/:id") view=OutboxMessagePage ssr=SsrMode::Async />
                 </ParentRoute>

@@ -8,6 +8,8 @@ pub mod login;
 pub mod not_found;
 pub mod outbox;
 pub mod params;
+pub mod project_edit;
 pub mod projects;
 pub mod staff;
 pub mod suppressions;
+pub mod webhooks;

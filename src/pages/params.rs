@@ -25,6 +25,26 @@ pub struct PageQuery {
     pub page: PageNumber,
 }
 
+/// `?tab=…` of a page with tabs; a missing or unknown tab reads as the first.
+#[derive(Params, PartialEq, Clone, Default)]
+pub struct TabQuery {
+    pub tab: Option<String>,
+}
+
+/// `?failed=1&page=…` of a project's webhook deliveries; always parses.
+#[derive(Params, PartialEq, Clone, Default)]
+pub struct DeliveriesQuery {
+    pub failed: Option<String>,
+    pub page: PageNumber,
+}
+
+impl DeliveriesQuery {
+    /// Whether only failed deliveries are asked for (`failed=1`, or `on` from a checkbox).
+    pub fn failed_only(&self) -> bool {
+        matches!(self.failed.as_deref(), Some("1" | "on" | "true"))
+    }
+}
+
 /// A page number of the URL: missing, malformed or 0 reads as page 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageNumber(pub u32);

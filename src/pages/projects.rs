@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params};
 
 use crate::{
-    components::{Field, FormError, Pagination, SaveNote, field_error},
+    components::{Field, FormError, Pagination, SaveNote, StatusBadge, field_error},
     domain::Role,
     model::{ProjectInfo, SessionUser, format_time},
     pages::{
@@ -20,6 +20,7 @@ use crate::{
 pub fn ProjectsPage() -> impl IntoView {
     let me = expect_context::<SessionUser>();
     let show_account = me.role.is_staff();
+    let can_edit = me.role != Role::Support;
     let query = use_list_query::<PageQuery>();
     let page = move || query.with(|q| q.page.0);
     let projects = Resource::new(page, list_projects);
@@ -41,7 +42,7 @@ pub fn ProjectsPage() -> impl IntoView {
                         Ok(page) => {
                             let (number, count, total) = (page.page, page.page_count(), page.total);
                             view! {
-                                <ProjectsTable items=page.items show_account />
+                                <ProjectsTable items=page.items show_account can_edit />
                                 <Pagination page=number page_count=count total href=|p| format!("/projects?page={p}") />
                             }.into_any()
                         }
@@ -53,8 +54,10 @@ pub fn ProjectsPage() -> impl IntoView {
     }
 }
 
+/// The projects, each with an Edit action when the viewer may change it (clients their own, CSMs
+/// all, support none) and a warning when its webhooks are failing.
 #[component]
-fn ProjectsTable(items: Vec<ProjectInfo>, show_account: bool) -> impl IntoView {
+fn ProjectsTable(items: Vec<ProjectInfo>, show_account: bool, can_edit: bool) -> impl IntoView {
     view! {
         <div class="table-wrap">
             <table>
@@ -64,17 +67,29 @@ fn ProjectsTable(items: Vec<ProjectInfo>, show_account: bool) -> impl IntoView {
                         <th scope="col" class="num">"Id"</th>
                         {show_account.then(|| view! { <th scope="col">"Account"</th> })}
                         <th scope="col">"Created"</th>
+                        {can_edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
                     </tr>
                 </thead>
                 <tbody>
                     {items.into_iter().map(|p| view! {
                         <tr>
-                            <td><A href=format!("/projects/{}", p.id)>{p.name}</A></td>
+                            <td>
+                                <A href=format!("/projects/{}", p.id) attr:id=format!("project-{}-name", p.id)>{p.name.clone()}</A>
+                                {p.webhook_failing_since.map(|since| view! {
+                                    " " <StatusBadge text=format!("Webhooks failing since {}", format_time(since)) tone="warn" />
+                                })}
+                            </td>
                             <td class="num">{p.id}</td>
                             {show_account.then(|| view! {
                                 <td><A href=format!("/accounts/{}", p.account_id)>{p.account_name.clone()}</A></td>
                             })}
                             <td>{format_time(p.created_at)}</td>
+                            {can_edit.then(|| view! {
+                                <td class="actions">
+                                    <A href=format!("/projects/{}/edit", p.id) attr:class="button button-small"
+                                        attr:aria-describedby=format!("project-{}-name", p.id)>"Edit"</A>
+                                </td>
+                            })}
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -83,9 +98,11 @@ fn ProjectsTable(items: Vec<ProjectInfo>, show_account: bool) -> impl IntoView {
     }
 }
 
-/// One project. (Editing, webhooks and email types come with the next capabilities.)
+/// One project: its settings at a glance, links to its editor and webhook deliveries, its email
+/// types, sender and suppressions.
 #[component]
 pub fn ProjectPage() -> impl IntoView {
+    let can_edit = expect_context::<SessionUser>().role != Role::Support;
     let params = use_params::<IdParams>();
     let id = move || params.with(|p| p.as_ref().map_or(0, |p| p.id));
     let project = Resource::new(id, get_project);
@@ -107,13 +124,29 @@ pub fn ProjectPage() -> impl IntoView {
                                 </nav>
                                 <h1>{p.name.clone()}</h1>
                             </div>
+                            <div class="header-actions">
+                                <A href=format!("/projects/{}/webhooks", p.id) attr:class="button">"Webhook deliveries"</A>
+                                {can_edit.then(|| view! {
+                                    <A href=format!("/projects/{}/edit", p.id) attr:class="button button-primary">"Edit"</A>
+                                })}
+                            </div>
                         </div>
+                        {p.webhook_failing_since.map(|since| view! {
+                            <p class="alert alert-warning" role="status">
+                                {format!("Webhook deliveries have been failing since {}. ", format_time(since))}
+                                <A href=format!("/projects/{}/webhooks?failed=1", p.id)>"See the failed deliveries"</A>
+                            </p>
+                        })}
                         <section class="card">
                             <h2>"General"</h2>
                             <dl class="details">
                                 <dt>"Project id"</dt><dd><code>{p.id}</code></dd>
                                 <dt>"Account"</dt><dd>{p.account_name.clone()}</dd>
                                 <dt>"Created"</dt><dd>{format_time(p.created_at)}</dd>
+                                <dt>"Webhooks"</dt><dd>{p.effective_webhook_url().map_or_else(
+                                    || "None".to_owned(),
+                                    |url| if p.webhook_url.is_some() { url.to_owned() } else { format!("{url} (the account's)") },
+                                )}</dd>
                             </dl>
                         </section>
                         <SenderSection project=p.clone() />

@@ -41,3 +41,42 @@ pub async fn set_project_sender(
     })
     .await
 }
+
+/// Renames a project.
+#[server(endpoint = "rename_project")]
+pub async fn rename_project(project_id: i64, name: String) -> Result<ProjectInfo, AppError> {
+    super::ctx::with_actor(|state, actor| async move {
+        crate::services::projects::rename(&state.db, &actor, project_id, &name).await
+    })
+    .await
+}
+
+/// The editor's General tab: name and sender in one Save. The name is checked before anything is
+/// stored, and only what changed is saved (each change audited by its service).
+#[server(endpoint = "save_project_general")]
+pub async fn save_project_general(
+    project_id: i64,
+    name: String,
+    sender_email: String,
+    sender_name: String,
+) -> Result<ProjectInfo, AppError> {
+    super::ctx::with_actor(|state, actor| async move {
+        use crate::services::projects;
+        let project = projects::get(&state.db, &actor, project_id).await?;
+        actor.require_change_account(project.account_id)?;
+        crate::domain::ProjectName::parse("name", &name)?;
+        let sender_changed = project.sender_email.as_deref().unwrap_or("") != sender_email.trim()
+            || project.sender_name.as_deref().unwrap_or("") != sender_name.trim();
+        let mut project = project;
+        if sender_changed {
+            project =
+                projects::set_sender(&state.db, &actor, project_id, &sender_email, &sender_name)
+                    .await?;
+        }
+        if name.trim() != project.name {
+            project = projects::rename(&state.db, &actor, project_id, &name).await?;
+        }
+        Ok(project)
+    })
+    .await
+}

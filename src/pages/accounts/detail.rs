@@ -19,6 +19,7 @@ use crate::{
             get_account,
         },
         staff::SetLoginDisabled,
+        webhooks::SetAccountWebhookUrl,
     },
 };
 
@@ -31,6 +32,10 @@ struct Actions {
     toggle_login: ServerAction<SetLoginDisabled>,
     create_project: ServerAction<CreateProject>,
     suspend: ServerAction<SetAccountSuspended>,
+    webhook_url: ServerAction<SetAccountWebhookUrl>,
+    /// Successful saves of the Webhooks URL: a refused one does not refetch, so the field keeps what
+    /// was typed.
+    webhook_saved: RwSignal<usize>,
 }
 
 impl Actions {
@@ -42,10 +47,12 @@ impl Actions {
             toggle_login: ServerAction::new(),
             create_project: ServerAction::new(),
             suspend: ServerAction::new(),
+            webhook_url: ServerAction::new(),
+            webhook_saved: RwSignal::new(0),
         }
     }
 
-    fn versions(&self) -> [usize; 6] {
+    fn versions(&self) -> [usize; 7] {
         [
             self.issue.version().get(),
             self.revoke.version().get(),
@@ -53,6 +60,7 @@ impl Actions {
             self.toggle_login.version().get(),
             self.create_project.version().get(),
             self.suspend.version().get(),
+            self.webhook_saved.get(),
         ]
     }
 }
@@ -65,6 +73,15 @@ pub fn AccountPage() -> impl IntoView {
     let account_id = move || params.with(|p| p.as_ref().map_or(0, |p| p.id));
     let actions = Actions::new();
     provide_context(actions);
+    Effect::new(move |_| {
+        if actions
+            .webhook_url
+            .value()
+            .with(|v| matches!(v, Some(Ok(_))))
+        {
+            actions.webhook_saved.update(|n| *n += 1);
+        }
+    });
     let data = Resource::new(
         move || (account_id(), actions.versions()),
         |(id, _)| get_account(id),
@@ -122,6 +139,7 @@ fn AccountView(page: AccountDetails, can_edit: bool) -> impl IntoView {
             </p>
         })}
         <ApiKeysSection account_id=account.id keys=page.keys can_edit />
+        <WebhookUrlSection account_id=account.id url=account.webhook_url.clone() can_edit />
         <div class="grid-2">
             <LoginsSection account_id=account.id logins=page.logins can_edit />
             <ProjectsSection account_id=account.id projects=page.projects can_edit />
@@ -155,6 +173,44 @@ fn SuspendControl(account_id: i64, suspended: bool) -> impl IntoView {
             </ConfirmAction>
         }
         .into_any()
+    }
+}
+
+/// The account-wide Webhooks URL: where the events of projects without their own URL go. CSMs set
+/// it; everyone else reads it.
+#[component]
+fn WebhookUrlSection(account_id: i64, url: Option<String>, can_edit: bool) -> impl IntoView {
+    let save = expect_context::<Actions>().webhook_url;
+    view! {
+        <section class="card" aria-labelledby="account-webhooks-heading">
+            <h2 id="account-webhooks-heading">"Account-wide webhooks"</h2>
+            <p class="muted small intro">"The account-wide URL: events of every project without a Webhooks URL of its own go here."</p>
+            {if can_edit {
+                view! {
+                    <ActionForm action=save attr:class="inline-fields" attr:novalidate=true>
+                        <FormError action=save />
+                        <SaveNote action=save message="Account-wide Webhooks URL saved." />
+                        <input type="hidden" name="account_id" value=account_id />
+                        <Field id="account-webhook-url" name="webhook_url" label="Webhooks" kind="url"
+                            value=url.clone().unwrap_or_default()
+                            hint="An https:// address; leave empty for none."
+                            error=field_error(save, "webhook_url") />
+                        <button type="submit" class="button button-primary" disabled=move || save.pending().get()>"Save"</button>
+                    </ActionForm>
+                }.into_any()
+            } else {
+                view! {
+                    <dl class="details">
+                        <dt>"Webhooks"</dt>
+                        <dd>{match url.clone() {
+                            Some(url) => view! { <code class="wrap">{url}</code> }.into_any(),
+                            None => view! { <span class="muted">"Not set"</span> }.into_any(),
+                        }}</dd>
+                    </dl>
+                    <p class="hint">"Read-only. Contact your CSM to change it."</p>
+                }.into_any()
+            }}
+        </section>
     }
 }
 
