@@ -255,10 +255,27 @@ async fn deliver_all(db: &Db, total: i64, receiver_pid: u32) -> (Run, f64) {
     let logged = scalar(db, "SELECT COUNT(*) FROM webhook_attempts").await - attempts_before;
     if delivered != total {
         let pending = scalar(db, "SELECT COUNT(*) FROM webhooks WHERE status = 'pending'").await;
-        let leased = scalar(db, "SELECT COUNT(*) FROM webhooks WHERE lease_until IS NOT NULL").await;
-        let tried = scalar(db, "SELECT COUNT(*) FROM webhooks WHERE status = 'pending' AND attempts > 0").await;
-        let due = scalar(db, &format!("SELECT COUNT(*) FROM webhooks WHERE status = 'pending' AND next_attempt_at <= {}", mailroom::db::now_ms())).await;
-        panic!("{delivered} of {total} delivered: {pending} pending, {leased} leased, {tried} tried, {due} due");
+        let leased = scalar(
+            db,
+            "SELECT COUNT(*) FROM webhooks WHERE lease_until IS NOT NULL",
+        )
+        .await;
+        let tried = scalar(
+            db,
+            "SELECT COUNT(*) FROM webhooks WHERE status = 'pending' AND attempts > 0",
+        )
+        .await;
+        let due = scalar(
+            db,
+            &format!(
+                "SELECT COUNT(*) FROM webhooks WHERE status = 'pending' AND next_attempt_at <= {}",
+                mailroom::db::now_ms()
+            ),
+        )
+        .await;
+        panic!(
+            "{delivered} of {total} delivered: {pending} pending, {leased} leased, {tried} tried, {due} due"
+        );
     }
     assert_eq!(logged, total, "every attempt logged");
     (

@@ -37,8 +37,17 @@ pub fn status_rank(status: &str) -> u8 {
 static RANKED_STATUS_UPDATE: LazyLock<String> = LazyLock::new(|| {
     let mut case = String::from("CASE status");
     for status in [
-        "queued", "suppressed", "deferred", "sent", "delivered", "opened", "clicked",
-        "unsubscribed", "failed", "bounced", "complained",
+        "queued",
+        "suppressed",
+        "deferred",
+        "sent",
+        "delivered",
+        "opened",
+        "clicked",
+        "unsubscribed",
+        "failed",
+        "bounced",
+        "complained",
     ] {
         case.push_str(&format!(" WHEN '{status}' THEN {}", status_rank(status)));
     }

@@ -61,22 +61,15 @@ pub async fn save_project_general(
     sender_name: String,
 ) -> Result<ProjectInfo, AppError> {
     super::ctx::with_actor(|state, actor| async move {
-        use crate::services::projects;
-        let project = projects::get(&state.db, &actor, project_id).await?;
-        actor.require_change_account(project.account_id)?;
-        crate::domain::ProjectName::parse("name", &name)?;
-        let sender_changed = project.sender_email.as_deref().unwrap_or("") != sender_email.trim()
-            || project.sender_name.as_deref().unwrap_or("") != sender_name.trim();
-        let mut project = project;
-        if sender_changed {
-            project =
-                projects::set_sender(&state.db, &actor, project_id, &sender_email, &sender_name)
-                    .await?;
-        }
-        if name.trim() != project.name {
-            project = projects::rename(&state.db, &actor, project_id, &name).await?;
-        }
-        Ok(project)
+        crate::services::projects::update_general(
+            &state.db,
+            &actor,
+            project_id,
+            &name,
+            &sender_email,
+            &sender_name,
+        )
+        .await
     })
     .await
 }

@@ -36,6 +36,9 @@ pub async fn set_project_webhooks(
     #[server(default)] events: Vec<String>,
 ) -> Result<ProjectInfo, AppError> {
     super::ctx::with_actor(|state, actor| async move {
+        // Who may change the project is answered before what was sent is judged.
+        let project = crate::services::projects::get(&state.db, &actor, project_id).await?;
+        actor.require_change_account(project.account_id)?;
         let events = crate::services::webhooks::event_set(&events)?;
         crate::services::webhooks::set_project(
             &state.db,

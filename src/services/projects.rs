@@ -80,18 +80,7 @@ pub async fn set_sender(
     if actor.role() == Role::Support {
         return Err(AppError::Forbidden);
     }
-    let email = match email.trim() {
-        "" => None,
-        given => Some(crate::domain::EmailAddress::parse("sender_email", given)?),
-    };
-    let name = name.trim();
-    if name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(AppError::Invalid {
-            field: "sender_name".into(),
-            message: "must be one line of at most 100 characters".into(),
-        });
-    }
-    let name = (!name.is_empty()).then_some(name);
+    let (email, name) = parse_sender(email, name)?;
     let mut tx = db.begin().await?;
     tx.set_project_sender(project_id, email.as_ref().map(|e| e.as_str()), name)
         .await?;
@@ -139,6 +128,82 @@ pub async fn rename(
         &detail,
     )
     .await?;
+    tx.commit().await?;
+    db.project(project_id).await?.ok_or(AppError::Internal)
+}
+
+/// A sender as typed: an empty address is the installation's default; the name is one short line.
+fn parse_sender<'a>(
+    email: &str,
+    name: &'a str,
+) -> Result<(Option<crate::domain::EmailAddress>, Option<&'a str>), AppError> {
+    let email = match email.trim() {
+        "" => None,
+        given => Some(crate::domain::EmailAddress::parse("sender_email", given)?),
+    };
+    let name = name.trim();
+    if name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(AppError::Invalid {
+            field: "sender_name".into(),
+            message: "must be one line of at most 100 characters".into(),
+        });
+    }
+    Ok((email, (!name.is_empty()).then_some(name)))
+}
+
+/// The General tab's Save: the name and the sender, in one transaction, each change audited.
+pub async fn update_general(
+    db: &Db,
+    actor: &Actor,
+    project_id: i64,
+    name: &str,
+    sender_email: &str,
+    sender_name: &str,
+) -> Result<ProjectInfo, AppError> {
+    let project = db.project(project_id).await?.ok_or(AppError::NotFound)?;
+    actor.require_change_account(project.account_id)?;
+    let name = ProjectName::parse("name", name)?;
+    let (email, sender) = parse_sender(sender_email, sender_name)?;
+    let email = email.as_ref().map(|e| e.as_str());
+    let renamed = name.as_str() != project.name;
+    let sender_changed =
+        email != project.sender_email.as_deref() || sender != project.sender_name.as_deref();
+    if !renamed && !sender_changed {
+        return Ok(project);
+    }
+    let mut tx = db.begin().await?;
+    let mut entries = Vec::new();
+    if renamed {
+        tx.rename_project(project_id, name.as_str()).await?;
+        entries.push((
+            "project.renamed",
+            format!(
+                "Renamed project {project_id}: \"{}\" → \"{}\"",
+                project.name,
+                name.as_str()
+            ),
+        ));
+    }
+    if sender_changed {
+        tx.set_project_sender(project_id, email, sender).await?;
+        entries.push((
+            "project.sender_set",
+            format!(
+                "Set the sender of project {project_id} to {}",
+                email.unwrap_or("the default")
+            ),
+        ));
+    }
+    for (action, detail) in entries {
+        tx.insert_audit(
+            Some(project.account_id),
+            actor.user_id(),
+            actor.audit_name(),
+            action,
+            &detail,
+        )
+        .await?;
+    }
     tx.commit().await?;
     db.project(project_id).await?.ok_or(AppError::Internal)
 }
