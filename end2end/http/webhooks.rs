@@ -265,6 +265,29 @@ async fn events_become_signed_webhooks_in_order(backend: Backend) {
     assert_eq!(data["status"], "clicked");
     assert_eq!(data["meta"], json!({"order": "A-0"}));
     assert!(data["user_id"].as_i64().is_some());
+    // The delivery log of one email.
+    let of_email = webhooks::deliveries(
+        app.db(),
+        &Actor::Operator,
+        t.project_id,
+        false,
+        Some(&ids[0]),
+        1,
+    )
+    .await
+    .unwrap();
+    let types: Vec<&str> = of_email
+        .items
+        .iter()
+        .map(|d| d.event_type.as_str())
+        .collect();
+    assert_eq!(types, ["email.clicked", "email.sent"], "newest first");
+    assert!(
+        of_email
+            .items
+            .iter()
+            .all(|d| d.status == "delivered" && d.last_status == Some(200))
+    );
     assert!(click.body["timestamp"].as_str().unwrap().ends_with('Z'));
     let ids_seen: std::collections::HashSet<&str> = got.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids_seen.len(), 6, "one webhook-id per event");

@@ -428,8 +428,26 @@ async fn test_event_log_resend_and_recover(backend: Backend) {
         )
         .await
     };
+    let about = async |email: &str| {
+        app.ok(
+            &client,
+            "list_webhook_deliveries",
+            &[
+                ("project_id", &id),
+                ("failed_only", "false"),
+                ("email", email),
+                ("page", "1"),
+            ],
+        )
+        .await
+    };
     let all = list("false").await;
     assert_eq!(all["total"], 2);
+    assert_eq!(
+        about("msg_of_no_email").await["total"],
+        0,
+        "test events are about no email"
+    );
     let failed = list("true").await;
     assert_eq!(failed["total"], 1);
     let failed_id = failed["items"][0]["id"].as_i64().unwrap();

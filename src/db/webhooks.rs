@@ -329,33 +329,39 @@ impl Db {
         .await)
     }
 
-    /// A project's webhooks, newest first (only the failed ones with `failed_only`), with the total.
+    /// A project's webhooks, newest first (only the failed ones with `failed_only`; only those about
+    /// the email with message id `email`, when given), with the total.
     pub async fn webhooks_of_project(
         &self,
         project_id: i64,
         failed_only: bool,
+        email: Option<&str>,
         limit: i64,
         offset: i64,
     ) -> sqlx::Result<(Vec<WebhookDelivery>, i64)> {
-        let filter = if failed_only {
-            "w.project_id = $1 AND w.status = 'failed'"
-        } else {
-            "w.project_id = $1"
-        };
-        let list =
-            format!("{DELIVERY_SELECT} WHERE {filter} ORDER BY w.id DESC LIMIT $2 OFFSET $3");
-        let count = format!("SELECT COUNT(*) FROM webhooks w WHERE {filter}");
         with_pool!(self, |pool| {
-            let items = sqlx::query_as(&list)
-                .bind(project_id)
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(pool)
-                .await?;
-            let total = sqlx::query_scalar(&count)
-                .bind(project_id)
-                .fetch_one(pool)
-                .await?;
+            let filter = |query: &mut QueryBuilder<_>| {
+                query.push(" WHERE w.project_id = ").push_bind(project_id);
+                if failed_only {
+                    query.push(" AND w.status = 'failed'");
+                }
+                if let Some(email) = email {
+                    query
+                        .push(" AND w.email_id = (SELECT id FROM emails WHERE message_id = ")
+                        .push_bind(email.to_owned())
+                        .push(")");
+                }
+            };
+            let mut list = QueryBuilder::new(DELIVERY_SELECT);
+            filter(&mut list);
+            list.push(" ORDER BY w.id DESC LIMIT ")
+                .push_bind(limit)
+                .push(" OFFSET ")
+                .push_bind(offset);
+            let items = list.build_query_as().fetch_all(pool).await?;
+            let mut count = QueryBuilder::new("SELECT COUNT(*) FROM webhooks w");
+            filter(&mut count);
+            let total = count.build_query_scalar().fetch_one(pool).await?;
             Ok((items, total))
         })
     }

@@ -35,6 +35,8 @@ pub struct TabQuery {
 #[derive(Params, PartialEq, Clone, Default)]
 pub struct DeliveriesQuery {
     pub failed: Option<String>,
+    /// A message id: the deliveries about that email only.
+    pub email: Option<String>,
     pub page: PageNumber,
 }
 
@@ -42,6 +44,11 @@ impl DeliveriesQuery {
     /// Whether only failed deliveries are asked for (`failed=1`, or `on` from a checkbox).
     pub fn failed_only(&self) -> bool {
         matches!(self.failed.as_deref(), Some("1" | "on" | "true"))
+    }
+
+    /// The message id asked for, when there is one.
+    pub fn email(&self) -> String {
+        self.email.as_deref().unwrap_or_default().trim().to_owned()
     }
 }
 

@@ -1,10 +1,11 @@
-//! A project's webhook deliveries: the paged log with its "failed only" filter, one delivery with
+//! A project's webhook deliveries: the paged log with its "failed only" and per-email filters, one delivery with
 //! every attempt and its Resend button, and Recover (resend every failed delivery since a time).
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
     components::{A, Form},
     hooks::use_params,
+    location::Url,
 };
 
 use crate::{
@@ -59,7 +60,12 @@ pub fn DeliveriesTable(items: Vec<WebhookDelivery>) -> impl IntoView {
                             <td class="nowrap">{format_time(d.created_at)}</td>
                             <td><code>{d.event_type}</code></td>
                             <td>{match d.email_message_id {
-                                Some(id) => view! { <code class="wrap">{id}</code> }.into_any(),
+                                Some(id) => view! {
+                                    <A href=format!("/projects/{}/webhooks?email={}", d.project_id, Url::escape(&id))
+                                        attr:title="Every delivery about this email">
+                                        <code class="wrap">{id}</code>
+                                    </A>
+                                }.into_any(),
                                 None => view! { <span class="muted">"—"</span> }.into_any(),
                             }}</td>
                             <td>{d.recipient.unwrap_or_else(|| "—".into())}</td>
@@ -87,10 +93,10 @@ pub fn DeliveriesPage() -> impl IntoView {
     let project = Resource::new(id, get_project);
     let deliveries = Resource::new(
         move || {
-            let (failed, page) = query.with(|q| (q.failed_only(), q.page.0));
-            (id(), failed, page, recover.version().get())
+            let (failed, email, page) = query.with(|q| (q.failed_only(), q.email(), q.page.0));
+            (id(), failed, email, page, recover.version().get())
         },
-        |(id, failed, page, _)| list_webhook_deliveries(id, failed, page),
+        |(id, failed, email, page, _)| list_webhook_deliveries(id, failed, email, page),
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading deliveries…"</p> }>
@@ -104,6 +110,8 @@ pub fn DeliveriesPage() -> impl IntoView {
                     }.into_any(),
                 };
                 let failed_only = query.with_untracked(DeliveriesQuery::failed_only);
+                let email = query.with_untracked(DeliveriesQuery::email);
+                let (by_email, email_value) = (!email.is_empty(), email.clone());
                 let list = deliveries.await;
                 let base = format!("/projects/{}/webhooks", project.id);
                 let lead = match project.effective_webhook_url() {
@@ -137,6 +145,9 @@ pub fn DeliveriesPage() -> impl IntoView {
                         <div class="card-header">
                             <h2 id="deliveries-heading">{if failed_only { "Failed deliveries" } else { "All deliveries" }}</h2>
                             <Form method="GET" action=base.clone() attr:class="filter-form">
+                                <label for="deliveries-email" class="visually-hidden">"Email message id"</label>
+                                <input id="deliveries-email" type="search" name="email" value=email_value
+                                    placeholder="Email message id" />
                                 <label class="checkbox">
                                     <input type="checkbox" name="failed" value="1" checked=failed_only />
                                     " Failed only"
@@ -146,7 +157,9 @@ pub fn DeliveriesPage() -> impl IntoView {
                         </div>
                         {match list {
                             Ok(page) if page.items.is_empty() => view! {
-                                <p class="empty-state">{if failed_only {
+                                <p class="empty-state">{if by_email {
+                                    "No deliveries about that email in this project."
+                                } else if failed_only {
                                     "No failed deliveries. Every webhook of this project was delivered or is still being tried."
                                 } else {
                                     "No deliveries yet. Each event of this project's emails becomes a delivery once a Webhooks URL is set; Send test event on the Additional tab makes one now."
@@ -154,7 +167,10 @@ pub fn DeliveriesPage() -> impl IntoView {
                             }.into_any(),
                             Ok(page) => {
                                 let (number, count, total) = (page.page, page.page_count(), page.total);
-                                let filter = if failed_only { "failed=1&" } else { "" };
+                                let mut filter = if failed_only { "failed=1&".to_owned() } else { String::new() };
+                                if by_email {
+                                    filter.push_str(&format!("email={}&", Url::escape(&email)));
+                                }
                                 let href = move |p: u32| format!("{base}?{filter}page={p}");
                                 view! {
                                     <DeliveriesTable items=page.items />

@@ -105,11 +105,22 @@ pub async fn send_test_webhook(project_id: i64) -> Result<WebhookTestResult, App
 pub async fn list_webhook_deliveries(
     project_id: i64,
     failed_only: bool,
+    /// A message id: only the deliveries about that email (empty: all).
+    #[server(default)]
+    email: String,
     page: u32,
 ) -> Result<Page<WebhookDelivery>, AppError> {
     super::ctx::with_actor(|state, actor| async move {
-        crate::services::webhooks::deliveries(&state.db, &actor, project_id, failed_only, page)
-            .await
+        let email = Some(email.trim()).filter(|e| !e.is_empty());
+        crate::services::webhooks::deliveries(
+            &state.db,
+            &actor,
+            project_id,
+            failed_only,
+            email,
+            page,
+        )
+        .await
     })
     .await
 }

@@ -307,19 +307,21 @@ pub async fn send_test(
     })
 }
 
-/// The project's deliveries, newest first; with `failed_only`, those given up.
+/// The project's deliveries, newest first; with `failed_only`, those given up; with `email` (a message
+/// id), those about that email.
 pub async fn deliveries(
     db: &Db,
     actor: &Actor,
     project_id: i64,
     failed_only: bool,
+    email: Option<&str>,
     page: u32,
 ) -> Result<Page<WebhookDelivery>, AppError> {
     project_to_read(db, actor, project_id).await?;
     let page = page.max(1);
     let offset = i64::from(page - 1) * i64::from(PER_PAGE);
     let (items, total) = db
-        .webhooks_of_project(project_id, failed_only, i64::from(PER_PAGE), offset)
+        .webhooks_of_project(project_id, failed_only, email, i64::from(PER_PAGE), offset)
         .await?;
     Ok(Page {
         items,
@@ -337,7 +339,7 @@ pub async fn latest(
 ) -> Result<Vec<WebhookDelivery>, AppError> {
     project_to_read(db, actor, project_id).await?;
     Ok(db
-        .webhooks_of_project(project_id, false, LATEST, 0)
+        .webhooks_of_project(project_id, false, None, LATEST, 0)
         .await?
         .0)
 }
