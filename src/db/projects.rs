@@ -155,7 +155,16 @@ pub struct WebhookSecrets {
 impl Db {
     /// The project's signing secrets; a project made before webhooks existed gets its first one here.
     pub async fn webhook_secrets(&self, project_id: i64) -> sqlx::Result<Option<WebhookSecrets>> {
+        let select = "SELECT webhook_secret, webhook_secret_previous, webhook_secret_previous_until
+             FROM projects WHERE id = $1";
         with_pool!(self, |pool| {
+            let found: Option<WebhookSecrets> = sqlx::query_as(select)
+                .bind(project_id)
+                .fetch_optional(pool)
+                .await?;
+            if found.as_ref().is_none_or(|s| s.webhook_secret.is_some()) {
+                return Ok(found);
+            }
             sqlx::query(
                 "UPDATE projects SET webhook_secret = $1 WHERE id = $2 AND webhook_secret IS NULL",
             )
@@ -163,13 +172,10 @@ impl Db {
             .bind(project_id)
             .execute(pool)
             .await?;
-            sqlx::query_as(
-                "SELECT webhook_secret, webhook_secret_previous, webhook_secret_previous_until
-                 FROM projects WHERE id = $1",
-            )
-            .bind(project_id)
-            .fetch_optional(pool)
-            .await
+            sqlx::query_as(select)
+                .bind(project_id)
+                .fetch_optional(pool)
+                .await
         })
     }
 }
