@@ -43,6 +43,7 @@ both_databases!(
     private_receivers_are_refused_when_saving_and_when_delivering,
     after_a_rotation_both_secrets_sign,
     no_event_is_stored_without_its_webhook,
+    two_senders_share_the_queue_without_double_deliveries,
 );
 
 /// One request the receiver got.
@@ -645,4 +646,32 @@ async fn no_event_is_stored_without_its_webhook(backend: Backend) {
             .unwrap()
     );
     assert_eq!(count(app.db(), "SELECT COUNT(*) FROM webhooks").await, 2);
+}
+
+async fn two_senders_share_the_queue_without_double_deliveries(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let t = tenant(&app, "Acme").await;
+    let (receiver, url) = Receiver::start().await;
+    subscribe(&app, &t, &receiver, &url).await;
+    let ids = send_and_deliver(&app, &t, 200).await;
+    for id in &ids {
+        let email = app.db().email_ref(id).await.unwrap().unwrap();
+        app.db()
+            .record_email_event(email.id, "opened", None, true)
+            .await
+            .unwrap();
+    }
+    // Two senders (as in two processes) drain the same queue at the same time.
+    let small = || WebhookOptions {
+        batch: 25,
+        ..quick_options()
+    };
+    let (a, b) = (sender(&app, true, small()), sender(&app, true, small()));
+    tokio::join!(a.drain(), b.drain());
+    assert_eq!(receiver.unique().len(), 400);
+    assert_eq!(receiver.got().len(), 400, "no webhook delivered twice");
+    assert_eq!(
+        count(app.db(), "SELECT COUNT(*) FROM webhook_attempts").await,
+        400
+    );
 }
