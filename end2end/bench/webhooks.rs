@@ -467,7 +467,9 @@ async fn run(args: Vec<String>) {
         match fresh_postgres(POSTGRES_DB).await {
             Some(url) => {
                 rows.push(bench("PostgreSQL", &url, emails, &receiver, &hanging).await);
-                drop_postgres(POSTGRES_DB).await;
+                if !args.iter().any(|a| a == "keep") {
+                    drop_postgres(POSTGRES_DB).await;
+                }
             }
             None => println!("PostgreSQL is not answering at 127.0.0.1:5432: skipped"),
         }

@@ -359,7 +359,7 @@ const RECORD_EVERY: usize = 256;
 const RECORD_AFTER: Duration = Duration::from_millis(20);
 
 /// Stores outcomes in batches; a batch that cannot be stored is kept and tried again (the leases keep
-/// other senders off meanwhile), so that no attempt's outcome is dropped while the process runs.
+/// other senders off meanwhile), so that no attempt's outcome is dropped while the database is open.
 async fn record(
     db: Db,
     metrics: Arc<Metrics>,
@@ -384,6 +384,8 @@ async fn record(
         loop {
             match db.record_webhook_outcomes(&outcomes).await {
                 Ok(()) => break,
+                // Shutting down: the leases run out and another sender tries these webhooks again.
+                Err(sqlx::Error::PoolClosed) => return,
                 Err(e) => {
                     tracing::error!(error = %e, "recording webhook attempts failed; retrying in 1 s");
                     tokio::time::sleep(Duration::from_secs(1)).await;
