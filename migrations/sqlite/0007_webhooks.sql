@@ -26,7 +26,12 @@ CREATE TABLE webhooks (
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL
 );
-CREATE INDEX webhooks_due ON webhooks (next_attempt_at) WHERE status = 'pending';
+-- The claim: due webhooks in order, and whether an email has an earlier one pending (events of one email
+-- go out in order). Without the second index PostgreSQL answered the claim's anti-join from the first one
+-- (1.1 s for 6,300 rows instead of 2 ms).
+CREATE INDEX webhooks_due ON webhooks (next_attempt_at, id) WHERE status = 'pending';
+CREATE INDEX webhooks_email_pending ON webhooks (email_id, id) WHERE status = 'pending';
+-- The delivery logs: per project and per email.
 CREATE INDEX webhooks_project ON webhooks (project_id, id);
 CREATE INDEX webhooks_email ON webhooks (email_id, id);
 
