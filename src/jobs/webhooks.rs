@@ -14,7 +14,7 @@ use std::{
 use rand::Rng;
 use serde_json::{Value, json};
 use tokio::{
-    sync::{Semaphore, mpsc, watch},
+    sync::{Notify, Semaphore, mpsc, watch},
     task::JoinHandle,
 };
 
@@ -80,6 +80,8 @@ pub struct WebhookSender {
     metrics: Arc<Metrics>,
     receivers: Mutex<HashMap<String, Arc<Receiver>>>,
     in_flight: AtomicUsize,
+    /// Told when outcomes were recorded: room for the next claim.
+    freed: Notify,
 }
 
 /// A running sender.
@@ -117,6 +119,7 @@ impl WebhookSender {
             metrics,
             receivers: Mutex::default(),
             in_flight: AtomicUsize::new(0),
+            freed: Notify::new(),
         })
     }
 
@@ -179,8 +182,16 @@ impl WebhookSender {
                 if until_idle && nothing_in_flight {
                     break;
                 }
+                // Claim again once outcomes are recorded (a busy receiver has room again, the next
+                // event of an email may go), or after the poll for webhooks that fall due.
+                let idle = if until_idle {
+                    Duration::from_millis(10)
+                } else {
+                    self.options.poll
+                };
                 tokio::select! {
-                    _ = tokio::time::sleep(if until_idle { Duration::from_millis(10) } else { self.options.poll }) => {}
+                    _ = tokio::time::sleep(idle) => {}
+                    _ = self.freed.notified() => {}
                     _ = stopped.changed() => {}
                 }
                 continue;
@@ -354,12 +365,12 @@ pub fn body(job: &WebhookJob) -> Vec<u8> {
     .expect("JSON values serialize")
 }
 
-/// How many outcomes, or how long, before they are stored together.
-const RECORD_EVERY: usize = 256;
-const RECORD_AFTER: Duration = Duration::from_millis(20);
+/// Most outcomes stored in one transaction.
+const RECORD_EVERY: usize = 512;
 
-/// Stores outcomes in batches; a batch that cannot be stored is kept and tried again (the leases keep
-/// other senders off meanwhile), so that no attempt's outcome is dropped while the database is open.
+/// Stores outcomes in batches: whatever arrived while the previous transaction ran, with no waiting
+/// (a group commit). A batch that cannot be stored is kept and tried again (the leases keep other
+/// senders off meanwhile), so that no attempt's outcome is dropped while the database is open.
 async fn record(
     db: Db,
     metrics: Arc<Metrics>,
@@ -372,11 +383,10 @@ async fn record(
             Some(first) => batch.push(first),
             None => break,
         }
-        let deadline = tokio::time::Instant::now() + RECORD_AFTER;
         while batch.len() < RECORD_EVERY {
-            match tokio::time::timeout_at(deadline, received.recv()).await {
-                Ok(Some(next)) => batch.push(next),
-                _ => break,
+            match received.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
             }
         }
         let outcomes: Vec<WebhookOutcome> = batch.iter().map(|(o, _)| o.clone()).collect();
@@ -398,5 +408,6 @@ async fn record(
             receiver.claimed.fetch_sub(1, Ordering::AcqRel);
             sender.in_flight.fetch_sub(1, Ordering::AcqRel);
         }
+        sender.freed.notify_one();
     }
 }
