@@ -396,3 +396,161 @@ pub struct EmailEvent {
     pub detail: Option<String>,
     pub at: i64,
 }
+
+/// A user as the Users list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct UserSummary {
+    pub id: i64,
+    pub project_id: i64,
+    pub project_name: String,
+    pub account_id: i64,
+    pub account_name: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub client_user_id: Option<String>,
+    pub subscribed: bool,
+    /// `bounced` or `complained` when the project no longer sends to the user.
+    pub suppressed_reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl UserSummary {
+    /// `subscribed`, `unsubscribed` or `suppressed`.
+    pub fn state(&self) -> &'static str {
+        subscription_state(self.subscribed, self.suppressed_reason.as_deref())
+    }
+}
+
+/// How a user stands for sends: `suppressed` (bounced or complained), `unsubscribed` or `subscribed`.
+pub fn subscription_state(subscribed: bool, suppressed_reason: Option<&str>) -> &'static str {
+    match (subscribed, suppressed_reason) {
+        (_, Some(_)) => "suppressed",
+        (false, None) => "unsubscribed",
+        (true, None) => "subscribed",
+    }
+}
+
+/// A page of a list read by keyset ("next"/"previous" continue from the rows shown, so that rows
+/// inserted meanwhile neither repeat nor skip a row). The cursors are opaque to the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeysetPage<T> {
+    pub items: Vec<T>,
+    /// The cursor of the following rows (`after=`), when there are more.
+    pub next: Option<String>,
+    /// The cursor of the rows before these (`before=`), when there are any.
+    pub prev: Option<String>,
+}
+
+/// What the Users list found: exact matches of the search (a user id, a `client_user_id`) and the
+/// page of users whose address starts with it (or every user, without a search).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserSearch {
+    pub exact: Vec<UserSummary>,
+    pub page: KeysetPage<UserSummary>,
+}
+
+/// A project as a filter offers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct ProjectChoice {
+    pub id: i64,
+    pub name: String,
+    pub account_name: String,
+}
+
+/// What caused a user's suppression or unsubscription: the email and its event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct SuppressionCause {
+    pub message_id: String,
+    pub status: String,
+    pub detail: Option<String>,
+    pub at: i64,
+}
+
+/// A user's profile: the stored user (with `ak` left out until revealed), where it belongs, and why it
+/// is not sent to when it is not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserProfile {
+    pub user: User,
+    /// Whether the user has an `ak` (it is revealed on demand, and the reveal is audited).
+    pub has_ak: bool,
+    pub project_name: String,
+    pub account_name: String,
+    pub suppressed_at: Option<i64>,
+    pub cause: Option<SuppressionCause>,
+    pub email_count: i64,
+}
+
+/// One email of a user's timeline, with its status history and the webhooks about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEmail {
+    pub message_id: String,
+    pub type_name: String,
+    pub category: String,
+    pub status: String,
+    pub created_at: i64,
+    /// Oldest first.
+    pub events: Vec<EmailEvent>,
+    /// Oldest first.
+    pub webhooks: Vec<WebhookDelivery>,
+}
+
+/// An email with everything support looks at: its events, where it belongs, whether a copy was
+/// captured in the outbox, and the webhooks about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmailDetail {
+    pub email: Email,
+    pub type_name: String,
+    pub project_name: String,
+    pub account_id: i64,
+    /// The captured copy in the outbox, when the email went there.
+    pub outbox_id: Option<i64>,
+    pub webhooks: Vec<WebhookDelivery>,
+}
+
+/// One change of a user's parameter or subscription (`ak`'s values are never shown: both `None`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct UserChangeEntry {
+    pub id: i64,
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub at: i64,
+}
+
+/// An email as a project's activity list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct ActivityEmail {
+    pub id: i64,
+    pub message_id: String,
+    pub user_id: i64,
+    pub recipient: String,
+    pub type_name: String,
+    pub category: String,
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// How many emails of a project reached a status on a day (days since the epoch, UTC).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct DailyCount {
+    pub day: i64,
+    pub status: String,
+    pub count: i64,
+}
+
+/// A project's emails by status per day, for its chart: `days` days ending today.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusChart {
+    /// The first day shown (days since the epoch, UTC).
+    pub first_day: i64,
+    pub days: i64,
+    pub counts: Vec<DailyCount>,
+}

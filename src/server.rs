@@ -215,7 +215,8 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     AppState::new(db, config, options).await
 }
 
-/// Periodic housekeeping: API keys' "last used", expired sessions and old login failures.
+/// Periodic housekeeping: API keys' "last used", the daily email counts, expired sessions and old
+/// login failures.
 fn spawn_housekeeping(state: &AppState) {
     let (db, keys) = (state.db.clone(), state.key_cache.clone());
     tokio::spawn(async move {
@@ -224,6 +225,9 @@ fn spawn_housekeeping(state: &AppState) {
             tick.tick().await;
             if let Err(e) = keys.flush_last_used(&db).await {
                 tracing::warn!(error = %e, "could not record API key use");
+            }
+            if let Err(e) = crate::services::stats::roll_up(&db).await {
+                tracing::warn!(error = %e, "could not roll up the daily email counts");
             }
         }
     });

@@ -25,6 +25,7 @@ mod pages;
 mod roles;
 mod security;
 mod staff;
+mod users;
 mod webhooks;
 mod webhooks_crash;
 mod webhooks_panel;

@@ -45,6 +45,7 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
                         <ul>
                             {role.is_staff().then(|| view! { <NavItem href="/accounts" label="Accounts" /> })}
                             <NavItem href="/projects" label="Projects" />
+                            <NavItem href="/users" label="Users" />
                             <NavItem href="/outbox" label="Outbox" />
                             {(role == Role::Csm).then(|| view! { <NavItem href="/staff" label="Staff" /> })}
                             <NavItem href="/docs" label="API docs" />
@@ -53,6 +54,12 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
                 </aside>
                 <div class="main-column">
                     <header class="topbar">
+                        // A plain GET form: the search works from every page, with or without JavaScript.
+                        <form method="GET" action="/users" class="topbar-search" role="search">
+                            <label for="topbar-search" class="visually-hidden">"Search users"</label>
+                            <input id="topbar-search" type="search" name="q" placeholder="Search users: email, user id, client_user_id" />
+                            <button type="submit" class="button button-small">"Search"</button>
+                        </form>
                         <span class="whoami">
                             <span class="whoami-email">{email}</span>
                             <span class=format!("badge badge-role badge-{}", role.as_str())>{role.label()}</span>

@@ -11,8 +11,10 @@ mod layout;
 
 use crate::pages::{
     accounts::{AccountPage, AccountsPage},
+    activity::ActivityPage,
     docs::{DocsLayout, EndpointPage, GettingStartedPage},
     email_types::EmailTypePage,
+    emails::EmailPage,
     home::HomeRedirect,
     login::LoginPage,
     not_found::NotFound,
@@ -20,6 +22,7 @@ use crate::pages::{
     project_edit::ProjectEditPage,
     projects::{ProjectPage, ProjectsPage},
     staff::StaffPage,
+    users::{UserProfilePage, UsersPage},
     webhooks::{DeliveriesPage, WebhookDeliveryPage},
 };
 use layout::PanelLayout;
@@ -70,8 +73,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("projects/:id") view=ProjectPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:id/edit") view=ProjectEditPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:id/webhooks") view=DeliveriesPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:id/activity") view=ActivityPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:id/types/:type_id") view=EmailTypePage ssr=SsrMode::Async />
                     <Route path=path!("webhooks/:id") view=WebhookDeliveryPage ssr=SsrMode::Async />
+                    <Route path=path!("users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("users/:id") view=UserProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("emails/:message_id") view=EmailPage ssr=SsrMode::Async />
                     <Route path=path!("outbox") view=OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("outbox/:id") view=OutboxMessagePage ssr=SsrMode::Async />
                 </ParentRoute>

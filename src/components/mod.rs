@@ -10,4 +10,4 @@ pub use confirm::ConfirmAction;
 pub use copy::CopyButton;
 pub use form::{Field, FormError, SaveNote, field_error, reset_on_success};
 pub use pagination::Pagination;
-pub use status::StatusBadge;
+pub use status::{EMAIL_STATUSES, EmailStatus, StatusBadge};

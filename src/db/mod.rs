@@ -26,10 +26,12 @@ mod engagement;
 mod login_failures;
 mod outbox;
 mod panel_users;
+mod profiles;
 mod projects;
 mod sends;
 mod sessions;
 mod settings;
+mod stats;
 mod users;
 mod webhooks;
 
@@ -39,9 +41,11 @@ pub use email_types::NewEmailType;
 pub use emails::{EmailRow, EventRow};
 pub use engagement::{EmailRef, status_rank};
 pub use panel_users::{Credentials, NewPanelUser};
+pub use profiles::{ActivityFilter, EmailContext, TimelineRow, UserCursor, UserFilter, UserKey};
 pub use projects::WebhookSecrets;
 pub use sends::{EnqueueOutcome, Enqueued, IdempotencyKey, IdempotencyRecord, NewEmail, SendStore};
 pub use sessions::SessionStore;
+pub use stats::DAY_MS;
 pub use webhooks::{WebhookJob, WebhookNext, WebhookOutcome};
 
 /// Runs the same query code on whichever pool `db` holds.

@@ -128,7 +128,8 @@ impl WebhookNext {
     }
 }
 
-const DELIVERY_SELECT: &str = "SELECT w.id, w.message_id, w.project_id, w.type AS event_type,
+pub(super) const DELIVERY_SELECT: &str =
+    "SELECT w.id, w.message_id, w.project_id, w.type AS event_type,
     e.message_id AS email_message_id, u.email AS recipient, w.status, w.attempts, w.last_status,
     w.next_attempt_at, w.created_at, w.updated_at
     FROM webhooks w LEFT JOIN emails e ON e.id = w.email_id LEFT JOIN users u ON u.id = e.user_id";

@@ -124,7 +124,7 @@ pub fn OutboxMessagePage() -> impl IntoView {
                                 <dt>"From"</dt><dd>{m.entry.sender.clone()}</dd>
                                 <dt>"To"</dt><dd>{m.entry.recipient.clone()}</dd>
                                 <dt>"Project"</dt><dd>{m.entry.project_name.clone()}</dd>
-                                <dt>"Message id"</dt><dd><code>{m.entry.message_id.clone()}</code></dd>
+                                <dt>"Message id"</dt><dd><A href=format!("/emails/{}", leptos_router::location::Url::escape(&m.entry.message_id))><code>{m.entry.message_id.clone()}</code></A></dd>
                                 <dt>"Captured"</dt><dd>{format_time(m.entry.created_at)}</dd>
                             </dl>
                         </section>

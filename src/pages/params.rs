@@ -52,6 +52,106 @@ impl DeliveriesQuery {
     }
 }
 
+/// `?q=…&project=…&state=…&after=…|before=…` of the Users list; always parses.
+#[derive(Params, PartialEq, Clone, Default)]
+pub struct UsersQuery {
+    pub q: Option<String>,
+    /// A project id; missing, empty or malformed: every project.
+    pub project: Option<String>,
+    pub state: Option<String>,
+    pub after: Option<String>,
+    pub before: Option<String>,
+}
+
+impl UsersQuery {
+    pub fn project_id(&self) -> i64 {
+        self.project
+            .as_deref()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// The URL of this list with a cursor (`after` or `before`) instead of the current one.
+    pub fn href(&self, cursor: Option<(&str, &str)>) -> String {
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        for (name, value) in [
+            ("q", &self.q),
+            ("project", &self.project),
+            ("state", &self.state),
+        ] {
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                pairs.push((name, v));
+            }
+        }
+        pairs.extend(cursor);
+        let query: Vec<String> = pairs
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", leptos_router::location::Url::escape(v)))
+            .collect();
+        if query.is_empty() {
+            "/users".to_owned()
+        } else {
+            format!("/users?{}", query.join("&"))
+        }
+    }
+}
+
+/// `?status=…&before=…` of a user's timeline; always parses.
+#[derive(Params, PartialEq, Clone, Default)]
+pub struct TimelineQuery {
+    /// `changes`: the parameter changes instead of the emails.
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub before: Option<String>,
+}
+
+/// `?q=…&status=…&email_type=…&from=…&until=…&before=…` of a project's email activity; always parses.
+#[derive(Params, PartialEq, Clone, Default)]
+pub struct ActivityParams {
+    pub q: Option<String>,
+    pub status: Option<String>,
+    /// An email type id; missing or malformed: every type.
+    pub email_type: Option<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub before: Option<String>,
+}
+
+impl ActivityParams {
+    pub fn type_id(&self) -> i64 {
+        self.email_type
+            .as_deref()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// This list's URL (of project `project_id`) without its cursor, ready for `before=`.
+    pub fn href_base(&self, project_id: i64) -> String {
+        let mut url = format!("/projects/{project_id}/activity?");
+        for (name, value) in [
+            ("q", &self.q),
+            ("status", &self.status),
+            ("email_type", &self.email_type),
+            ("from", &self.from),
+            ("until", &self.until),
+        ] {
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                url.push_str(&format!(
+                    "{name}={}&",
+                    leptos_router::location::Url::escape(v)
+                ));
+            }
+        }
+        url
+    }
+}
+
+/// The `:message_id` of an email's page.
+#[derive(Params, PartialEq, Clone)]
+pub struct MessageIdParams {
+    pub message_id: String,
+}
+
 /// A page number of the URL: missing, malformed or 0 reads as page 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageNumber(pub u32);

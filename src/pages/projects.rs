@@ -125,6 +125,7 @@ pub fn ProjectPage() -> impl IntoView {
                                 <h1>{p.name.clone()}</h1>
                             </div>
                             <div class="header-actions">
+                                <A href=format!("/projects/{}/activity", p.id) attr:class="button">"Email activity"</A>
                                 <A href=format!("/projects/{}/webhooks", p.id) attr:class="button">"Webhook deliveries"</A>
                                 {can_edit.then(|| view! {
                                     <A href=format!("/projects/{}/edit", p.id) attr:class="button button-primary">"Edit"</A>
@@ -149,6 +150,7 @@ pub fn ProjectPage() -> impl IntoView {
                                 )}</dd>
                             </dl>
                         </section>
+                        <crate::pages::chart::StatusChartSection project_id=p.id />
                         <SenderSection project=p.clone() />
                         <EmailTypesSection project_id=p.id types create=create_type />
                         <SuppressionsSection project_id=p.id suppressions />

@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod projects;
 pub mod staff;
 pub mod suppressions;
+pub mod users;
 pub mod webhooks;
 
 #[cfg(feature = "ssr")]

@@ -73,3 +73,12 @@ pub async fn save_project_general(
     })
     .await
 }
+
+/// A project's emails by status per day, for the last 30 days.
+#[server(endpoint = "project_chart")]
+pub async fn project_chart(project_id: i64) -> Result<crate::model::StatusChart, AppError> {
+    super::ctx::with_actor(|state, actor| async move {
+        crate::services::stats::chart(&state.db, &actor, project_id).await
+    })
+    .await
+}

@@ -277,6 +277,115 @@ pub async fn get(
     actor: &crate::services::Actor,
     message_id: &str,
 ) -> Result<crate::model::Email, AppError> {
+    Ok(stored(db, actor, message_id).await?.2)
+}
+
+/// An email with its context (type, project, the outbox's copy) and the webhooks about it, for the
+/// panel's email page.
+pub async fn detail(
+    db: &Db,
+    actor: &crate::services::Actor,
+    message_id: &str,
+) -> Result<crate::model::EmailDetail, AppError> {
+    let (account_id, row, email) = stored(db, actor, message_id.trim()).await?;
+    let context = db.email_context(row.id).await?.ok_or(AppError::NotFound)?;
+    let webhooks = db.webhooks_of_email(row.id).await?;
+    Ok(crate::model::EmailDetail {
+        email,
+        type_name: context.type_name,
+        project_name: context.project_name,
+        account_id,
+        outbox_id: context.outbox_id,
+        webhooks,
+    })
+}
+
+/// Emails shown on one page of a project's activity list.
+pub const ACTIVITY_PER_PAGE: i64 = 50;
+
+/// What a project's activity list asks for (as the page's form sends it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActivityQuery {
+    /// A message id (`msg_…`), or a recipient's address or its beginning.
+    pub q: String,
+    pub status: String,
+    /// `0`: every type.
+    pub type_id: i64,
+    /// Days (`2026-12-07`, UTC), both included; empty: open.
+    pub from: String,
+    pub until: String,
+    /// A `next` cursor.
+    pub before: String,
+}
+
+/// Midnight UTC of a `YYYY-MM-DD` day, in unix ms; a malformed day is a field error.
+fn day_start(field: &'static str, day: &str) -> Result<Option<i64>, AppError> {
+    let day = day.trim();
+    if day.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| Some(t.and_utc().timestamp_millis()))
+        .ok_or_else(|| AppError::Invalid {
+            field: field.to_owned(),
+            message: "must be a day (YYYY-MM-DD).".to_owned(),
+        })
+}
+
+/// A project's emails, newest first (keyset pages), searchable by message id or recipient and
+/// filterable by status, type and days: whoever may read the project.
+pub async fn activity(
+    db: &Db,
+    actor: &crate::services::Actor,
+    project_id: i64,
+    query: &ActivityQuery,
+) -> Result<crate::model::KeysetPage<crate::model::ActivityEmail>, AppError> {
+    let project = db.project(project_id).await?.ok_or(AppError::NotFound)?;
+    actor.require_read_account(project.account_id)?;
+    let q = query.q.trim();
+    let (message_id, recipient_prefix) = if q.is_empty() {
+        (None, None)
+    } else if q.starts_with("msg_") {
+        (Some(q.to_owned()), None)
+    } else {
+        let checked = crate::domain::check_email(q);
+        let prefix = if checked.valid {
+            checked.email
+        } else {
+            q.to_lowercase()
+        };
+        (None, Some(prefix))
+    };
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+    let filter = crate::db::ActivityFilter {
+        status: Some(query.status.trim().to_owned()).filter(|s| !s.is_empty()),
+        type_id: (query.type_id > 0).then_some(query.type_id),
+        message_id,
+        recipient_prefix,
+        from: day_start("from", &query.from)?,
+        until: day_start("until", &query.until)?.map(|start| start + DAY_MS),
+    };
+    let before = query.before.trim().parse::<i64>().ok();
+    let mut rows = db
+        .project_activity(project_id, &filter, before, ACTIVITY_PER_PAGE)
+        .await?;
+    let more = rows.len() as i64 > ACTIVITY_PER_PAGE;
+    rows.truncate(ACTIVITY_PER_PAGE as usize);
+    Ok(crate::model::KeysetPage {
+        next: rows.last().filter(|_| more).map(|r| r.id.to_string()),
+        prev: None,
+        items: rows,
+    })
+}
+
+/// An email the actor may read: its account, its stored row, and the email with its events.
+async fn stored(
+    db: &Db,
+    actor: &crate::services::Actor,
+    message_id: &str,
+) -> Result<(i64, crate::db::EmailRow, crate::model::Email), AppError> {
     let account_id = match actor.account_scope()? {
         Some(own) => own,
         None => db
@@ -284,23 +393,23 @@ pub async fn get(
             .await?
             .ok_or(AppError::NotFound)?,
     };
-    let email = db
+    let row = db
         .email_of_account(account_id, message_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let events = db.email_events(&email).await?;
-    Ok(crate::model::Email {
-        message_id: email.message_id,
-        project_id: email.project_id,
-        user_id: email.user_id,
-        email: email.email,
-        type_id: email.type_id,
-        category: email.category,
-        status: email.status,
-        data: email.data,
-        meta: email.meta,
-        created_at: email.created_at,
-        updated_at: email.updated_at,
+    let events = db.email_events(&row).await?;
+    let email = crate::model::Email {
+        message_id: row.message_id.clone(),
+        project_id: row.project_id,
+        user_id: row.user_id,
+        email: row.email.clone(),
+        type_id: row.type_id,
+        category: row.category.clone(),
+        status: row.status.clone(),
+        data: row.data.clone(),
+        meta: row.meta.clone(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
         events: events
             .into_iter()
             .map(|e| crate::model::EmailEvent {
@@ -309,7 +418,8 @@ pub async fn get(
                 at: e.at,
             })
             .collect(),
-    })
+    };
+    Ok((account_id, row, email))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod panel_users;
 pub mod passwords;
 pub mod projects;
+pub mod stats;
 pub mod users;
 pub mod webhooks;
 

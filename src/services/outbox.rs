@@ -31,6 +31,12 @@ pub async fn list(
     })
 }
 
+/// The HTML of a captured email with its open-tracking pixel pointed nowhere, for showing it in the
+/// panel: staff reading a copy must not count as the recipient opening it.
+pub fn without_open_pixel(html: &str, base_url: &str) -> String {
+    html.replace(&format!("{base_url}/t/o/"), "about:blank#open-pixel-")
+}
+
 /// One captured email with its decoded parts.
 pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<OutboxMessage, AppError> {
     let (entry, raw) = db
@@ -52,4 +58,18 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<OutboxMessage, AppEr
         text,
         html,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_open_pixel_points_nowhere_in_the_panel() {
+        let html = r#"<p><a href="https://m.example/t/c/msg_1/ab">x</a><img src="https://m.example/t/o/msg_1/cd.gif"></p>"#;
+        let shown = super::without_open_pixel(html, "https://m.example");
+        assert!(!shown.contains("https://m.example/t/o/"), "{shown}");
+        assert!(
+            shown.contains("https://m.example/t/c/msg_1/ab"),
+            "links stay"
+        );
+    }
 }

@@ -5,10 +5,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::{
-    db::Db,
+    db::{Db, UserCursor, UserFilter, UserKey},
     domain::{UserParams, check_email},
     error::AppError,
-    model::User,
+    model::{
+        EmailEvent, KeysetPage, ProjectChoice, TimelineEmail, User, UserChangeEntry, UserProfile,
+        UserSearch, UserSummary,
+    },
     services::Actor,
 };
 
@@ -89,6 +92,260 @@ fn changes(user: &User, params: &UserParams) -> Vec<UserChange> {
         changes.push(UserChange { field, old, new })
     });
     changes
+}
+
+/// Users shown on one page of the Users list.
+pub const USERS_PER_PAGE: i64 = 50;
+/// Emails shown on one page of a user's timeline.
+pub const TIMELINE_PER_PAGE: i64 = 20;
+/// Exact matches (user id, `client_user_id`) shown above the list.
+const EXACT_MATCHES: i64 = 10;
+
+/// What the Users list asks for: a search term, filters, and where the page starts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserQuery {
+    /// An address or its beginning, a user id or a `client_user_id`.
+    pub q: String,
+    pub project_id: Option<i64>,
+    /// `subscribed`, `unsubscribed` or `suppressed`; anything else: all.
+    pub state: String,
+    /// A `next` cursor of the previous page.
+    pub after: String,
+    /// A `prev` cursor of the following page.
+    pub before: String,
+}
+
+/// The beginning of an address as sends store it: a whole valid address normalized as a send
+/// normalizes it, otherwise trimmed and lowercased.
+fn email_prefix(q: &str) -> String {
+    let checked = check_email(q);
+    if checked.valid {
+        checked.email
+    } else {
+        q.trim().to_lowercase()
+    }
+}
+
+fn encode_cursor(user: &UserSummary, by_email: bool) -> String {
+    if by_email {
+        format!("{}:{}", user.id, user.email)
+    } else {
+        user.id.to_string()
+    }
+}
+
+/// A cursor as `encode_cursor` wrote it; anything else reads as "from the start".
+fn decode_cursor(cursor: &str) -> Option<UserKey> {
+    let (id, email) = match cursor.split_once(':') {
+        Some((id, email)) => (id, Some(email.to_owned())),
+        None => (cursor, None),
+    };
+    Some(UserKey {
+        id: id.trim().parse().ok()?,
+        email,
+    })
+}
+
+/// The Users list: a client sees its own account's users, staff everyone's. With a search term, the
+/// users whose address starts with it in address order, and above them the exact matches of a user id
+/// or `client_user_id`; without, every user newest first. Keyset pages, so that page 5,000 costs what
+/// page 1 does and users created meanwhile neither repeat nor skip a row.
+pub async fn search(db: &Db, actor: &Actor, query: &UserQuery) -> Result<UserSearch, AppError> {
+    let q = query.q.trim();
+    let filter = UserFilter {
+        account_id: actor.account_scope()?,
+        project_id: query.project_id,
+        state: ["subscribed", "unsubscribed", "suppressed"]
+            .into_iter()
+            .find(|s| *s == query.state),
+        email_prefix: (!q.is_empty()).then(|| email_prefix(q)),
+    };
+    let by_email = filter.email_prefix.is_some();
+    let cursor = match (decode_cursor(&query.after), decode_cursor(&query.before)) {
+        (Some(key), _) => Some(UserCursor::After(key)),
+        (None, Some(key)) => Some(UserCursor::Before(key)),
+        (None, None) => None,
+    };
+    let mut rows = db
+        .user_page(&filter, cursor.as_ref(), USERS_PER_PAGE)
+        .await?;
+    let more = rows.len() as i64 > USERS_PER_PAGE;
+    rows.truncate(USERS_PER_PAGE as usize);
+    let (has_next, has_prev) = match cursor {
+        None => (more, false),
+        Some(UserCursor::After(_)) => (more, true),
+        Some(UserCursor::Before(_)) => {
+            rows.reverse();
+            (true, more)
+        }
+    };
+    let page = KeysetPage {
+        next: rows
+            .last()
+            .filter(|_| has_next)
+            .map(|u| encode_cursor(u, by_email)),
+        prev: rows
+            .first()
+            .filter(|_| has_prev)
+            .map(|u| encode_cursor(u, by_email)),
+        items: rows,
+    };
+    let exact = if q.is_empty() || cursor.is_some() {
+        Vec::new()
+    } else {
+        db.users_matching(&filter, q, EXACT_MATCHES).await?
+    };
+    Ok(UserSearch { exact, page })
+}
+
+/// The projects the Users list's filter offers the actor.
+pub async fn project_choices(db: &Db, actor: &Actor) -> Result<Vec<ProjectChoice>, AppError> {
+    Ok(db.project_choices(actor.account_scope()?).await?)
+}
+
+/// A user's profile, `ak` left out (see `reveal_ak`).
+pub async fn profile(db: &Db, actor: &Actor, user_id: i64) -> Result<UserProfile, AppError> {
+    let mut user = get(db, actor, user_id).await?;
+    let has_ak = user.params.ak.take().is_some();
+    let project = db
+        .project(user.project_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Only a user who is not sent to has a cause to look for (among all its emails' events).
+    let (suppressed_at, cause) = if !user.subscribed || user.suppressed_reason.is_some() {
+        db.suppression_of(user_id).await?
+    } else {
+        (None, None)
+    };
+    Ok(UserProfile {
+        has_ak,
+        project_name: project.name,
+        account_name: project.account_name,
+        suppressed_at,
+        cause,
+        email_count: db.email_count_of_user(user_id).await?,
+        user,
+    })
+}
+
+/// The user's `ak`, written to the audit trail as read by the actor.
+pub async fn reveal_ak(db: &Db, actor: &Actor, user_id: i64) -> Result<String, AppError> {
+    let user = get(db, actor, user_id).await?;
+    let ak = user.params.ak.clone().ok_or(AppError::NotFound)?;
+    let mut tx = db.begin().await?;
+    tx.insert_audit(
+        Some(user.account_id),
+        actor.user_id(),
+        actor.audit_name(),
+        "user.ak_revealed",
+        &format!("Revealed the ak of user {} ({})", user.id, user.email),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ak)
+}
+
+/// Unsubscribes the user (`subscribed: false`: sends answer `suppressed`) or sends to them again
+/// (`true`: also lifts a bounce or complaint suppression): CSMs and the account's clients, audited in the
+/// same transaction.
+pub async fn set_subscribed(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    subscribed: bool,
+) -> Result<(), AppError> {
+    let user = get(db, actor, user_id).await?;
+    actor.require_change_account(user.account_id)?;
+    let mut tx = db.begin().await?;
+    let (done, action, what) = if subscribed {
+        let done = tx.lift_suppression(user.project_id, user.id).await?;
+        (done, "user.resubscribed", "Resubscribed")
+    } else {
+        let done = tx.unsubscribe_user_by_hand(user.id).await?;
+        (done, "user.unsubscribed", "Unsubscribed")
+    };
+    if !done {
+        return Err(AppError::NotFound);
+    }
+    tx.insert_audit(
+        Some(user.account_id),
+        actor.user_id(),
+        actor.audit_name(),
+        action,
+        &format!("{what} user {} ({})", user.id, user.email),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A page of the changes of the user's parameters and subscription, newest first (before the change
+/// `before`, a `next` cursor).
+pub async fn changes_of(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    before: &str,
+) -> Result<KeysetPage<UserChangeEntry>, AppError> {
+    get(db, actor, user_id).await?;
+    let before = before.trim().parse::<i64>().ok();
+    let mut rows = db.user_changes(user_id, before, TIMELINE_PER_PAGE).await?;
+    let more = rows.len() as i64 > TIMELINE_PER_PAGE;
+    rows.truncate(TIMELINE_PER_PAGE as usize);
+    Ok(KeysetPage {
+        next: rows.last().filter(|_| more).map(|r| r.id.to_string()),
+        prev: None,
+        items: rows,
+    })
+}
+
+/// A page of the user's timeline: emails newest first (before the email `before`, a `next` cursor),
+/// each with its status history and the webhooks about it; `status`: only emails whose current status
+/// it is.
+pub async fn timeline(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    status: &str,
+    before: &str,
+) -> Result<KeysetPage<TimelineEmail>, AppError> {
+    get(db, actor, user_id).await?;
+    let status = Some(status.trim()).filter(|s| !s.is_empty());
+    let before_id = before.trim().parse::<i64>().ok();
+    let mut rows = db
+        .timeline_emails(user_id, status, before_id, TIMELINE_PER_PAGE)
+        .await?;
+    let more = rows.len() as i64 > TIMELINE_PER_PAGE;
+    rows.truncate(TIMELINE_PER_PAGE as usize);
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut events = db.events_of_emails(&ids).await?;
+    let mut webhooks = db.webhooks_of_emails(&ids).await?;
+    let next = rows.last().filter(|_| more).map(|r| r.id.to_string());
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let first = EmailEvent {
+                status: row.first_status,
+                detail: None,
+                at: row.created_at,
+            };
+            let later = events.remove(&row.id).unwrap_or_default();
+            TimelineEmail {
+                webhooks: webhooks.remove(&row.message_id).unwrap_or_default(),
+                message_id: row.message_id,
+                type_name: row.type_name,
+                category: row.category,
+                status: row.status,
+                created_at: row.created_at,
+                events: std::iter::once(first).chain(later).collect(),
+            }
+        })
+        .collect();
+    Ok(KeysetPage {
+        items,
+        next,
+        prev: None,
+    })
 }
 
 #[cfg(test)]
