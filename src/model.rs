@@ -508,6 +508,8 @@ pub struct EmailDetail {
     pub account_id: i64,
     /// The captured copy in the outbox, when the email went there.
     pub outbox_id: Option<i64>,
+    /// That copy's content (its HTML with the open pixel pointed nowhere).
+    pub content: Option<OutboxMessage>,
     pub webhooks: Vec<WebhookDelivery>,
 }
 

@@ -66,8 +66,11 @@ test('support follows an email from the top-bar search; a client unsubscribes th
   // Support: top-bar search by the address's beginning, the profile, the statuses in order.
   const supportContext = await browser.newContext();
   const support = await supportContext.newPage();
+  // Every page hydrates: a hydration mismatch shows up as a page error.
+  const pageErrors = [];
+  support.on('pageerror', (e) => pageErrors.push(`${support.url()}: ${e.message}`));
   await signIn(support, { email: supportEmail, password: 'support-password-1' });
-  await expect(support.getByRole('heading', { name: 'Projects', level: 1 })).toBeVisible();
+  await expect(support.getByRole('heading', { name: 'Accounts', level: 1 })).toBeVisible();
   await support.getByRole('searchbox', { name: 'Search users' }).fill(recipient.slice(0, 8));
   await support.getByRole('searchbox', { name: 'Search users' }).press('Enter');
   await expect(support.getByRole('heading', { name: 'Users', level: 1 })).toBeVisible();
@@ -88,11 +91,14 @@ test('support follows an email from the top-bar search; a client unsubscribes th
   await support.reload();
   const history = support.getByRole('region', { name: 'Status history' });
   await expect(history.getByRole('row')).toHaveText([/Time/, /queued/, /sent/, /opened/]);
+  await waitForHydration(support);
   await support.getByRole('link', { name: recipient }).first().click();
+  await expect(support.getByRole('heading', { name: recipient, level: 1 })).toBeVisible();
   const item = support.getByRole('listitem').filter({ hasText: messageId });
   await expect(item.getByRole('list', { name: 'Status history' }).getByRole('listitem')).toHaveText([/queued/, /sent/, /opened/]);
   // Support reads only.
   await expect(support.locator('summary', { hasText: 'Unsubscribe' })).toHaveCount(0);
+  expect(pageErrors).toEqual([]);
   await supportContext.close();
 
   // The client unsubscribes the user; the next send answers suppressed.
@@ -109,5 +115,23 @@ test('support follows an email from the top-bar search; a client unsubscribes th
   await expect(client.getByText('This user unsubscribed')).toBeVisible();
   const again = await send();
   expect((await again.json()).data.status).toBe('suppressed');
+
+  // Each page hydrates when loaded directly: the profile (both timeline kinds), the email, the
+  // project's activity and its page with the chart.
+  const errors = [];
+  client.on('pageerror', (e) => errors.push(`${client.url()}: ${e.message}`));
+  const profileUrl = new URL(client.url()).pathname;
+  for (const [path, text] of [
+    [profileUrl, 'Unsubscribed'],
+    [`${profileUrl}?kind=changes`, 'subscribed'],
+    [`/emails/${messageId}`, 'Status history'],
+    [`/projects/${projectId}/activity?status=opened`, recipient],
+    [`/projects/${projectId}`, 'Emails by status, last 30 days'],
+  ]) {
+    await client.goto(path);
+    await waitForHydration(client);
+    await expect(client.getByText(text).first()).toBeVisible();
+  }
+  expect(errors).toEqual([]);
   await clientContext.close();
 });

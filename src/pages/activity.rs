@@ -120,7 +120,7 @@ pub fn ActivityPage() -> impl IntoView {
                                                     <tr>
                                                         <td class="nowrap">{format_time(e.created_at)}</td>
                                                         <td><A href=format!("/users/{}", e.user_id)>{e.recipient}</A></td>
-                                                        <td>{e.type_name} " " <span class="badge badge-muted">{e.category}</span></td>
+                                                        <td>{format!("{} ", e.type_name)}<span class="badge badge-muted">{e.category}</span></td>
                                                         <td><EmailStatus status=e.status /></td>
                                                         <td><A href=format!("/emails/{}", Url::escape(&e.message_id))><code class="wrap">{e.message_id.clone()}</code></A></td>
                                                     </tr>

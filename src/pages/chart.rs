@@ -33,9 +33,15 @@ fn day_label(day: i64, short: bool) -> String {
     }
 }
 
+/// The chart's resource, made by the project page outside its `Suspend`.
+pub type ChartResource = Resource<Result<StatusChart, crate::error::AppError>>;
+
+pub fn chart_resource(project_id: impl Fn() -> i64 + Send + Sync + 'static) -> ChartResource {
+    Resource::new(project_id, project_chart)
+}
+
 #[component]
-pub fn StatusChartSection(project_id: i64) -> impl IntoView {
-    let chart = Resource::new(move || project_id, project_chart);
+pub fn StatusChartSection(chart: ChartResource) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="chart-heading">
             <h2 id="chart-heading">"Emails by status, last 30 days"</h2>
@@ -95,8 +101,10 @@ fn Chart(chart: StatusChart) -> impl IntoView {
             }
         })
         .collect_view();
+    // A label a week, and the last day's (unless a weekly one is too close to it).
     let labels = (0..days)
         .step_by(7)
+        .filter(|i| days - 1 - i >= 4)
         .chain(std::iter::once(days - 1))
         .map(|i| {
             view! {

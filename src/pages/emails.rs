@@ -6,9 +6,9 @@ use leptos_router::{components::A, hooks::use_params};
 
 use crate::{
     components::EmailStatus,
-    model::{EmailDetail, format_time},
+    model::{EmailDetail, OutboxMessage, format_time},
     pages::{params::MessageIdParams, webhooks::DeliveriesTable},
-    server_fns::{outbox::get_outbox_message, users::get_email_detail},
+    server_fns::users::get_email_detail,
 };
 
 #[component]
@@ -57,8 +57,8 @@ fn EmailView(detail: EmailDetail) -> impl IntoView {
                     <span class="sep" aria-hidden="true">"›"</span>
                     <span aria-current="page">{detail.type_name.clone()}</span>
                 </nav>
-                <h1>{detail.type_name.clone()} " " <EmailStatus status=email.status.clone() /></h1>
-                <p class="lead"><code class="wrap">{email.message_id.clone()}</code></p>
+                <h1>{detail.type_name.clone()}</h1>
+                <p class="lead"><EmailStatus status=email.status.clone() /> <code class="wrap">{email.message_id.clone()}</code></p>
             </div>
         </div>
         <div class="grid-2">
@@ -92,7 +92,7 @@ fn EmailView(detail: EmailDetail) -> impl IntoView {
                 </div>
             </section>
         </div>
-        <ContentSection outbox_id=detail.outbox_id />
+        <ContentSection outbox_id=detail.outbox_id content=detail.content.clone() />
         <section class="card" aria-labelledby="data-heading">
             <h2 id="data-heading">"Data and meta of the send"</h2>
             <div class="grid-2">
@@ -116,43 +116,33 @@ fn EmailView(detail: EmailDetail) -> impl IntoView {
 
 /// The email as it was sent, from the outbox's captured copy.
 #[component]
-fn ContentSection(outbox_id: Option<i64>) -> impl IntoView {
-    let Some(outbox_id) = outbox_id else {
-        return view! {
-            <section class="card" aria-labelledby="content-heading">
-                <h2 id="content-heading">"Content"</h2>
-                <p class="empty-state">"No copy of this email is stored: it went to the SMTP relay (copies are kept only in the captured outbox), or it has not been sent yet."</p>
-            </section>
+fn ContentSection(outbox_id: Option<i64>, content: Option<OutboxMessage>) -> impl IntoView {
+    let body = match content {
+        Some(m) => view! {
+            <p><strong>"Subject: "</strong>{m.entry.subject.clone()}</p>
+            {match m.html.clone() {
+                // A sandbox without scripts: the email's HTML cannot reach the panel.
+                Some(html) => view! { <iframe class="email-preview" title="HTML part of the email" sandbox="" srcdoc=html></iframe> }.into_any(),
+                None => view! { <p class="muted">"No HTML part."</p> }.into_any(),
+            }}
+            <details>
+                <summary>"Text part"</summary>
+                <pre class="email-text">{m.text.clone().unwrap_or_default()}</pre>
+            </details>
         }
-        .into_any();
+        .into_any(),
+        None => view! {
+            <p class="empty-state">"No copy of this email is stored: it went to the SMTP relay (copies are kept only in the captured outbox), or it has not been sent yet."</p>
+        }
+        .into_any(),
     };
-    let message = Resource::new(move || outbox_id, get_outbox_message);
     view! {
         <section class="card" aria-labelledby="content-heading">
             <div class="card-header">
                 <h2 id="content-heading">"Content"</h2>
-                <A href=format!("/outbox/{outbox_id}")>"Source in the outbox"</A>
+                {outbox_id.map(|id| view! { <A href=format!("/outbox/{id}")>"Source in the outbox"</A> })}
             </div>
-            <Transition fallback=|| view! { <p class="loading">"Loading the content…"</p> }>
-                {move || Suspend::new(async move {
-                    match message.await {
-                        Ok(m) => view! {
-                            <p><strong>"Subject: "</strong>{m.entry.subject.clone()}</p>
-                            {match m.html.clone() {
-                                // A sandbox without scripts: the email's HTML cannot reach the panel.
-                                Some(html) => view! { <iframe class="email-preview" title="HTML part of the email" sandbox="" srcdoc=html></iframe> }.into_any(),
-                                None => view! { <p class="muted">"No HTML part."</p> }.into_any(),
-                            }}
-                            <details>
-                                <summary>"Text part"</summary>
-                                <pre class="email-text">{m.text.clone().unwrap_or_default()}</pre>
-                            </details>
-                        }.into_any(),
-                        Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {body}
         </section>
     }
-    .into_any()
 }

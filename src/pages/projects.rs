@@ -109,6 +109,7 @@ pub fn ProjectPage() -> impl IntoView {
     let create_type = ServerAction::<CreateEmailType>::new();
     let types = email_types_resource(id, create_type);
     let suppressions = Suppressions::new(id);
+    let chart = crate::pages::chart::chart_resource(id);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading project…"</p> }>
             {move || Suspend::new(async move {
@@ -150,7 +151,7 @@ pub fn ProjectPage() -> impl IntoView {
                                 )}</dd>
                             </dl>
                         </section>
-                        <crate::pages::chart::StatusChartSection project_id=p.id />
+                        <crate::pages::chart::StatusChartSection chart />
                         <SenderSection project=p.clone() />
                         <EmailTypesSection project_id=p.id types create=create_type />
                         <SuppressionsSection project_id=p.id suppressions />

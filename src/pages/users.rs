@@ -11,6 +11,7 @@ use leptos_router::{
 use crate::{
     components::{ConfirmAction, EMAIL_STATUSES, EmailStatus, FormError, StatusBadge},
     domain::{Role, UserParams},
+    error::AppError,
     model::{
         KeysetPage, SessionUser, TimelineEmail, UserChangeEntry, UserProfile, UserSummary,
         format_time, subscription_state,
@@ -202,11 +203,13 @@ pub fn UserProfilePage() -> impl IntoView {
         move || (id(), change.version().get()),
         |(id, _)| get_user_profile(id),
     );
+    // Made here, outside the `Suspend`, like every resource of a page (see `email_types_resource`).
+    let timeline = Timeline::new(id);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the user…"</p> }>
             {move || Suspend::new(async move {
                 match profile.await {
-                    Ok(profile) => view! { <Profile profile change /> }.into_any(),
+                    Ok(profile) => view! { <Profile profile change timeline /> }.into_any(),
                     Err(e) => view! {
                         <Title text="User" />
                         <nav class="breadcrumbs" aria-label="Breadcrumb"><A href="/users">"Users"</A></nav>
@@ -219,7 +222,11 @@ pub fn UserProfilePage() -> impl IntoView {
 }
 
 #[component]
-fn Profile(profile: UserProfile, change: ServerAction<SetUserSubscribed>) -> impl IntoView {
+fn Profile(
+    profile: UserProfile,
+    change: ServerAction<SetUserSubscribed>,
+    timeline: Timeline,
+) -> impl IntoView {
     let me = expect_context::<SessionUser>();
     let can_change = me.role != Role::Support;
     let user = profile.user.clone();
@@ -262,9 +269,12 @@ fn Profile(profile: UserProfile, change: ServerAction<SetUserSubscribed>) -> imp
                 {since.map(|at| view! { <p class="muted small">{format!("Since {}", format_time(at))}</p> })}
                 {cause.map(|c| view! {
                     <p class="small">
-                        {format!("Cause: {} on {}", c.status, format_time(c.at))}
-                        {c.detail.map(|d| format!(" ({d})"))}
-                        " · "
+                        {format!(
+                            "Cause: {} on {}{} · ",
+                            c.status,
+                            format_time(c.at),
+                            c.detail.map(|d| format!(" ({d})")).unwrap_or_default(),
+                        )}
                         <A href=format!("/emails/{}", Url::escape(&c.message_id))>"the email"</A>
                     </p>
                 })}
@@ -294,7 +304,7 @@ fn Profile(profile: UserProfile, change: ServerAction<SetUserSubscribed>) -> imp
             </section>
             <ParametersCard params=user.params.clone() has_ak=profile.has_ak user_id />
         </div>
-        <TimelineSection user_id />
+        <TimelineSection user_id timeline />
     }
 }
 
@@ -356,29 +366,55 @@ fn ParametersCard(params: UserParams, has_ak: bool, user_id: i64) -> impl IntoVi
 
 /// The user's emails, newest first, each with its status history and webhooks (filter by status), or
 /// the changes of its parameters and subscription (`?kind=changes`).
+/// A profile's timeline resources: the emails, or the parameter changes (`?kind=changes`), of the page's
+/// user, as the URL's query asks.
+#[derive(Clone, Copy)]
+pub struct Timeline {
+    query: Signal<TimelineQuery>,
+    #[allow(clippy::type_complexity)]
+    emails: Resource<Option<Result<KeysetPage<TimelineEmail>, AppError>>>,
+    #[allow(clippy::type_complexity)]
+    changes: Resource<Option<Result<KeysetPage<UserChangeEntry>, AppError>>>,
+}
+
+impl Timeline {
+    fn new(user_id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> Timeline {
+        let query = use_list_query::<TimelineQuery>();
+        let emails = Resource::new(
+            move || (user_id(), query.get()),
+            move |(user_id, q)| async move {
+                if q.kind.as_deref() == Some("changes") {
+                    return None;
+                }
+                let status = q.status.clone().unwrap_or_default();
+                Some(user_timeline(user_id, status, q.before.clone().unwrap_or_default()).await)
+            },
+        );
+        let changes = Resource::new(
+            move || (user_id(), query.get()),
+            move |(user_id, q)| async move {
+                if q.kind.as_deref() != Some("changes") {
+                    return None;
+                }
+                Some(list_user_changes(user_id, q.before.clone().unwrap_or_default()).await)
+            },
+        );
+        Timeline {
+            query,
+            emails,
+            changes,
+        }
+    }
+}
+
 #[component]
-fn TimelineSection(user_id: i64) -> impl IntoView {
-    let query = use_list_query::<TimelineQuery>();
+fn TimelineSection(user_id: i64, timeline: Timeline) -> impl IntoView {
+    let Timeline {
+        query,
+        emails: timeline,
+        changes,
+    } = timeline;
     let changes_shown = move || query.with(|q| q.kind.as_deref() == Some("changes"));
-    let timeline = Resource::new(
-        move || query.get(),
-        move |q| async move {
-            if q.kind.as_deref() == Some("changes") {
-                return None;
-            }
-            let status = q.status.clone().unwrap_or_default();
-            Some(user_timeline(user_id, status, q.before.clone().unwrap_or_default()).await)
-        },
-    );
-    let changes = Resource::new(
-        move || query.get(),
-        move |q| async move {
-            if q.kind.as_deref() != Some("changes") {
-                return None;
-            }
-            Some(list_user_changes(user_id, q.before.clone().unwrap_or_default()).await)
-        },
-    );
     let tab = move |changes: bool, label: &'static str| {
         let href = if changes {
             format!("/users/{user_id}?kind=changes")
@@ -386,7 +422,8 @@ fn TimelineSection(user_id: i64) -> impl IntoView {
             format!("/users/{user_id}")
         };
         view! {
-            <A href=href attr:class="tab-link" attr:aria-current=move || (changes_shown() == changes).then_some("page")>{label}</A>
+            // A plain link: the router's `A` would mark both as current (they share the path).
+            <a href=href class="tab-link" aria-current=move || (changes_shown() == changes).then_some("page")>{label}</a>
         }
     };
     view! {

@@ -98,7 +98,13 @@ pub async fn set_user_subscribed(user_id: i64, subscribed: bool) -> Result<(), A
 #[server(endpoint = "email_detail")]
 pub async fn get_email_detail(message_id: String) -> Result<EmailDetail, AppError> {
     super::ctx::with_actor(|state, actor| async move {
-        crate::services::emails::detail(&state.db, &actor, &message_id).await
+        let mut detail = crate::services::emails::detail(&state.db, &actor, &message_id).await?;
+        if let Some(content) = detail.content.as_mut() {
+            content.html = content.html.take().map(|html| {
+                crate::services::outbox::without_open_pixel(&html, &state.config.base_url)
+            });
+        }
+        Ok(detail)
     })
     .await
 }

@@ -290,7 +290,12 @@ pub async fn detail(
     let (account_id, row, email) = stored(db, actor, message_id.trim()).await?;
     let context = db.email_context(row.id).await?.ok_or(AppError::NotFound)?;
     let webhooks = db.webhooks_of_email(row.id).await?;
+    let content = match context.outbox_id {
+        Some(id) => Some(crate::services::outbox::get(db, actor, id).await?),
+        None => None,
+    };
     Ok(crate::model::EmailDetail {
+        content,
         email,
         type_name: context.type_name,
         project_name: context.project_name,

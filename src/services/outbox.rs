@@ -34,7 +34,7 @@ pub async fn list(
 /// The HTML of a captured email with its open-tracking pixel pointed nowhere, for showing it in the
 /// panel: staff reading a copy must not count as the recipient opening it.
 pub fn without_open_pixel(html: &str, base_url: &str) -> String {
-    html.replace(&format!("{base_url}/t/o/"), "about:blank#open-pixel-")
+    html.replace(&format!("{base_url}/t/o/"), "data:,open-pixel-")
 }
 
 /// One captured email with its decoded parts.
