@@ -414,6 +414,10 @@ pub struct UserSummary {
     pub suppressed_reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The user's latest email (none before the first, e.g. in a test database).
+    pub last_email_id: Option<i64>,
+    pub last_status: Option<String>,
+    pub last_email_at: Option<i64>,
 }
 
 impl UserSummary {
@@ -457,6 +461,7 @@ pub struct UserSearch {
 pub struct ProjectChoice {
     pub id: i64,
     pub name: String,
+    pub account_id: i64,
     pub account_name: String,
 }
 

@@ -92,6 +92,30 @@ async fn search_profiles_and_tenants(backend: Backend) {
         "newest first without a search"
     );
 
+    // By latest email, newest first: a new email moves its user to the top.
+    let found = users(&app, &support, &[("sort", "activity")]).await;
+    assert_eq!(
+        emails_of(&found["page"]["items"]),
+        [
+            "anna@globex.test",
+            "bob@acme.test",
+            "annabel@acme.test",
+            "anna@acme.test"
+        ]
+    );
+    send(&app, &acme, json!({"email": "anna@acme.test"})).await;
+    let found = users(&app, &support, &[("sort", "activity")]).await;
+    assert_eq!(emails_of(&found["page"]["items"])[0], "anna@acme.test");
+    assert_eq!(found["page"]["items"][0]["last_status"], "queued");
+    // The latest email's status and (staff) the account.
+    let found = users(&app, &support, &[("last_status", "queued")]).await;
+    assert_eq!(emails_of(&found["page"]["items"]).len(), 4);
+    let found = users(&app, &support, &[("last_status", "sent")]).await;
+    assert_eq!(found["page"]["items"], json!([]));
+    let globex_account = globex.account_id.to_string();
+    let found = users(&app, &support, &[("account_id", &globex_account)]).await;
+    assert_eq!(emails_of(&found["page"]["items"]), ["anna@globex.test"]);
+
     // A client sees its own account's users only: through search, exact matches and filters.
     let found = users(&app, &client, &[("q", "anna")]).await;
     assert_eq!(
@@ -102,6 +126,14 @@ async fn search_profiles_and_tenants(backend: Backend) {
     assert_eq!(found["exact"], json!([]));
     let found = users(&app, &client, &[("project_id", &globex_project)]).await;
     assert_eq!(found["page"]["items"], json!([]));
+    let found = users(&app, &client, &[("account_id", &globex_account)]).await;
+    assert_eq!(
+        emails_of(&found["page"]["items"]).len(),
+        3,
+        "its own account, whatever it asks"
+    );
+    let found = users(&app, &client, &[("sort", "activity")]).await;
+    assert_eq!(emails_of(&found["page"]["items"]).len(), 3);
     let choices = app.ok(&client, "user_project_choices", &[]).await;
     assert_eq!(choices.as_array().unwrap().len(), 1);
     let other_id = other_id.to_string();
@@ -130,7 +162,7 @@ async fn search_profiles_and_tenants(backend: Backend) {
             profile["project_name"].as_str(),
             profile["email_count"].as_i64()
         ),
-        (Some("Shop"), Some(1))
+        (Some("Shop"), Some(2))
     );
     let ak = app
         .ok(&support, "reveal_user_ak", &[("user_id", &id)])
@@ -163,12 +195,17 @@ async fn keyset_pages_stay_correct_under_inserts(backend: Backend) {
         .staff(&app.csm().await, "support@mailroom.test", "support")
         .await;
 
-    for q in ["", "user"] {
+    for (q, sort) in [("", ""), ("user", ""), ("", "activity")] {
         let mut seen: Vec<String> = Vec::new();
         let mut pages = Vec::new();
         let mut after = String::new();
         loop {
-            let found = users(&app, &support, &[("q", q), ("after", &after)]).await;
+            let found = users(
+                &app,
+                &support,
+                &[("q", q), ("sort", sort), ("after", &after)],
+            )
+            .await;
             let page = found["page"].clone();
             seen.extend(emails_of(&page["items"]));
             pages.push(page.clone());
@@ -176,7 +213,7 @@ async fn keyset_pages_stay_correct_under_inserts(backend: Backend) {
             if pages.len() == 1 {
                 // Newer than page 1 (newest first), or before it in address order.
                 for n in 0..5 {
-                    let email = format!("{q}-late{n}x{}@acme.test", q.len());
+                    let email = format!("{q}-late{n}x{}{sort}@acme.test", q.len());
                     send(&app, &t, json!({ "email": email.trim_start_matches('-') })).await;
                 }
             }
@@ -187,18 +224,22 @@ async fn keyset_pages_stay_correct_under_inserts(backend: Backend) {
         }
         let mut expected: Vec<String> = (0..120).map(|n| format!("user{n:03}@acme.test")).collect();
         if q.is_empty() {
-            // Newest first: the users of before the first page, from the newest.
+            // Newest first (by creation, or by latest email: each has one): the users of before the first page, from the newest.
             expected.reverse();
         }
         let late = |e: &String| e.contains("late");
         let seen_original: Vec<String> = seen.iter().filter(|e| !late(e)).cloned().collect();
-        assert_eq!(seen_original, expected, "q = {q:?}");
+        assert_eq!(seen_original, expected, "q = {q:?}, sort = {sort:?}");
+        let this_runs = format!("x{}{sort}@", q.len());
         assert!(
-            !seen.iter().any(late),
+            !seen.iter().any(|e| e.contains(&this_runs)),
             "users created meanwhile sort before page 1"
         );
         assert_eq!(pages.len(), 3, "50 + 50 + 20");
         assert_eq!(pages[0]["prev"], Value::Null);
+        if sort == "activity" {
+            continue;
+        }
 
         // Previous from the last page gives the middle page again.
         let before = pages[2]["prev"].as_str().unwrap();

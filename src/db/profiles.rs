@@ -1,6 +1,6 @@
 //! What support reads about users: the Users list (filters, email-prefix search, keyset pages), a
 //! user's timeline of emails with their events and webhooks, and an email's context.
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::LazyLock};
 
 use sqlx::QueryBuilder;
 
@@ -20,6 +20,8 @@ pub struct UserFilter {
     pub state: Option<&'static str>,
     /// Addresses that start with this (lowercase): the list is then in address order.
     pub email_prefix: Option<String>,
+    /// Only users whose latest email is in this status.
+    pub last_status: Option<String>,
 }
 
 /// Where a keyset page starts: after or before the row with this key, in the list's order.
@@ -36,10 +38,31 @@ pub struct UserKey {
     pub email: Option<String>,
 }
 
-const SUMMARY_SELECT: &str = "SELECT u.id, u.project_id, p.name AS project_name, p.account_id,
+const SUMMARY_COLUMNS: &str = "u.id, u.project_id, p.name AS project_name, p.account_id,
     a.name AS account_name, u.email, u.name, u.client_user_id, u.subscribed <> 0 AS subscribed,
-    u.suppressed_reason, u.created_at, u.updated_at
-    FROM users u JOIN projects p ON p.id = u.project_id JOIN accounts a ON a.id = p.account_id";
+    u.suppressed_reason, u.created_at, u.updated_at";
+
+/// Users with their latest email (`le`: an index seek on `emails (user_id, id)` and a row by id).
+static SUMMARY_SELECT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {SUMMARY_COLUMNS}, le.id AS last_email_id, le.status AS last_status,
+            le.created_at AS last_email_at
+         FROM users u JOIN projects p ON p.id = u.project_id JOIN accounts a ON a.id = p.account_id
+         LEFT JOIN emails le ON le.id = (SELECT MAX(e.id) FROM emails e WHERE e.user_id = u.id)"
+    )
+});
+
+/// Users by their latest email, newest first: each user's latest email (`e`, the one with no newer
+/// email of the same user), read down the emails' primary key.
+static ACTIVITY_SELECT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {SUMMARY_COLUMNS}, e.id AS last_email_id, e.status AS last_status,
+            e.created_at AS last_email_at
+         FROM emails e JOIN users u ON u.id = e.user_id JOIN projects p ON p.id = u.project_id
+         JOIN accounts a ON a.id = p.account_id
+         WHERE NOT EXISTS (SELECT 1 FROM emails n WHERE n.user_id = e.user_id AND n.id > e.id)"
+    )
+});
 
 /// One email of a user's timeline, as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -137,8 +160,11 @@ impl Db {
         let ascending = by_email != backward;
         let email = email_column(postgres);
         with_pool!(self, |pool| {
-            let mut query = QueryBuilder::new(format!("{SUMMARY_SELECT} WHERE 1 = 1"));
+            let mut query = QueryBuilder::new(format!("{} WHERE 1 = 1", *SUMMARY_SELECT));
             push_user_filter!(query, filter, postgres);
+            if let Some(status) = &filter.last_status {
+                query.push(" AND le.status = ").push_bind(status.clone());
+            }
             if let Some(UserCursor::After(key) | UserCursor::Before(key)) = cursor {
                 let op = if ascending { ">" } else { "<" };
                 match (&key.email, by_email) {
@@ -164,6 +190,31 @@ impl Db {
         })
     }
 
+    /// A page of users by their latest email, newest first, before the email with id `before` (a
+    /// cursor). Reads `limit + 1` rows (the caller trims).
+    pub async fn users_by_activity(
+        &self,
+        filter: &UserFilter,
+        before: Option<i64>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<UserSummary>> {
+        let postgres = matches!(self, Db::Postgres(_));
+        with_pool!(self, |pool| {
+            let mut query = QueryBuilder::new(ACTIVITY_SELECT.as_str());
+            push_user_filter!(query, filter, postgres);
+            if let Some(status) = &filter.last_status {
+                query.push(" AND e.status = ").push_bind(status.clone());
+            }
+            if let Some(before) = before {
+                query.push(" AND e.id < ").push_bind(before);
+            }
+            query
+                .push(" ORDER BY e.id DESC LIMIT ")
+                .push_bind(limit + 1);
+            query.build_query_as().fetch_all(pool).await
+        })
+    }
+
     /// Users whose id or `client_user_id` is exactly `term` (at most `limit`), within the filter
     /// (the prefix aside).
     pub async fn users_matching(
@@ -175,12 +226,13 @@ impl Db {
         let postgres = matches!(self, Db::Postgres(_));
         let filter = UserFilter {
             email_prefix: None,
+            last_status: None,
             ..filter.clone()
         };
         let id = term.parse::<i64>().ok();
         with_pool!(self, |pool| {
             let mut query =
-                QueryBuilder::new(format!("{SUMMARY_SELECT} WHERE (u.client_user_id = "));
+                QueryBuilder::new(format!("{} WHERE (u.client_user_id = ", *SUMMARY_SELECT));
             query.push_bind(term.to_owned());
             if let Some(id) = id {
                 query.push(" OR u.id = ").push_bind(id);
@@ -197,7 +249,7 @@ impl Db {
         &self,
         account_id: Option<i64>,
     ) -> sqlx::Result<Vec<ProjectChoice>> {
-        let base = "SELECT p.id, p.name, a.name AS account_name FROM projects p
+        let base = "SELECT p.id, p.name, p.account_id, a.name AS account_name FROM projects p
             JOIN accounts a ON a.id = p.account_id";
         with_pool!(self, |pool| match account_id {
             Some(account_id) => {

@@ -59,6 +59,12 @@ pub struct UsersQuery {
     /// A project id; missing, empty or malformed: every project.
     pub project: Option<String>,
     pub state: Option<String>,
+    /// Staff: an account id; missing, empty or malformed: every account.
+    pub account: Option<String>,
+    /// The latest email's status.
+    pub last_status: Option<String>,
+    /// `activity`: by latest email.
+    pub sort: Option<String>,
     pub after: Option<String>,
     pub before: Option<String>,
 }
@@ -71,13 +77,30 @@ impl UsersQuery {
             .unwrap_or(0)
     }
 
+    pub fn account_id(&self) -> i64 {
+        self.account
+            .as_deref()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Whether any filter (not the search) narrows the list.
+    pub fn filtered(&self) -> bool {
+        [&self.project, &self.state, &self.account, &self.last_status]
+            .into_iter()
+            .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()))
+    }
+
     /// The URL of this list with a cursor (`after` or `before`) instead of the current one.
     pub fn href(&self, cursor: Option<(&str, &str)>) -> String {
         let mut pairs: Vec<(&str, &str)> = Vec::new();
         for (name, value) in [
             ("q", &self.q),
+            ("account", &self.account),
             ("project", &self.project),
             ("state", &self.state),
+            ("last_status", &self.last_status),
+            ("sort", &self.sort),
         ] {
             if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
                 pairs.push((name, v));

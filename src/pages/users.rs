@@ -54,6 +54,9 @@ pub fn UsersPage() -> impl IntoView {
                 q.state.clone().unwrap_or_default(),
                 q.after.clone().unwrap_or_default(),
                 q.before.clone().unwrap_or_default(),
+                q.account_id(),
+                q.last_status.clone().unwrap_or_default(),
+                q.sort.clone().unwrap_or_default(),
             )
         },
     );
@@ -75,12 +78,25 @@ pub fn UsersPage() -> impl IntoView {
                     let q = query.get_untracked();
                     let projects = choices.await.unwrap_or_default();
                     let project_id = q.project_id();
+                    let account_id = q.account_id();
                     let state = q.state.clone().unwrap_or_default();
+                    let last_status = q.last_status.clone().unwrap_or_default();
+                    let by_activity = q.sort.as_deref() == Some("activity");
+                    let mut accounts: Vec<(i64, String)> = projects.iter().map(|p| (p.account_id, p.account_name.clone())).collect();
+                    accounts.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+                    accounts.dedup();
                     view! {
                         <Form method="GET" action="/users" attr:class="filter-form users-filter" attr:role="search">
                             <label for="users-q">"Email, user id or client_user_id"</label>
                             <input id="users-q" type="search" name="q" value=q.q.clone().unwrap_or_default()
                                 placeholder="anna@ or 1042" autocomplete="off" />
+                            {staff.then(|| view! {
+                                <label for="users-account">"Account"</label>
+                                <select id="users-account" name="account">
+                                    <option value="" selected=account_id == 0>"All accounts"</option>
+                                    {accounts.into_iter().map(|(id, name)| view! { <option value=id selected=id == account_id>{name}</option> }).collect_view()}
+                                </select>
+                            })}
                             <label for="users-project">"Project"</label>
                             <select id="users-project" name="project">
                                 <option value="" selected=project_id == 0>"All projects"</option>
@@ -95,6 +111,16 @@ pub fn UsersPage() -> impl IntoView {
                                     .into_iter()
                                     .map(|(value, label)| view! { <option value=value selected=state == value>{label}</option> })
                                     .collect_view()}
+                            </select>
+                            <label for="users-last-status">"Latest email"</label>
+                            <select id="users-last-status" name="last_status">
+                                <option value="">"Any status"</option>
+                                {EMAIL_STATUSES.into_iter().map(|s| view! { <option value=s selected=last_status == s>{s}</option> }).collect_view()}
+                            </select>
+                            <label for="users-sort">"Order"</label>
+                            <select id="users-sort" name="sort">
+                                <option value="" selected=!by_activity>"Newest users first"</option>
+                                <option value="activity" selected=by_activity>"Latest email first"</option>
                             </select>
                             <button type="submit" class="button">"Search"</button>
                         </Form>
@@ -114,15 +140,21 @@ pub fn UsersPage() -> impl IntoView {
                             let list = if found.page.items.is_empty() {
                                 let text = if searching {
                                     "No user's address starts with that. Addresses are stored lowercase, as sends normalize them."
-                                } else if q.project_id() != 0 || q.state.as_deref().is_some_and(|s| !s.is_empty()) {
+                                } else if q.filtered() {
                                     "No user matches these filters."
                                 } else {
                                     "No users yet. A user is created by the first email sent to them through the API."
                                 };
                                 view! { <p class="empty-state">{text}</p> }.into_any()
                             } else {
-                                let heading = searching.then(|| view! { <h3 class="subheading">"Addresses starting with it"</h3> });
-                                let prev = found.page.prev.as_deref().map(|c| q.href(Some(("before", c))));
+                                let by_activity = q.sort.as_deref() == Some("activity");
+                                let heading = (searching && !by_activity).then(|| view! { <h3 class="subheading">"Addresses starting with it"</h3> });
+                                // By latest email, "previous" is back to the newest.
+                                let prev = if by_activity {
+                                    q.after.as_deref().is_some_and(|a| !a.is_empty()).then(|| q.href(None))
+                                } else {
+                                    found.page.prev.as_deref().map(|c| q.href(Some(("before", c))))
+                                };
                                 let next = found.page.next.as_deref().map(|c| q.href(Some(("after", c))));
                                 view! {
                                     {heading}
@@ -169,6 +201,7 @@ fn UsersTable(users: Vec<UserSummary>, staff: bool) -> impl IntoView {
                         <th scope="col">"client_user_id"</th>
                         <th scope="col">"Project"</th>
                         <th scope="col">"Subscription"</th>
+                        <th scope="col">"Latest email"</th>
                         <th scope="col">"Created"</th>
                     </tr>
                 </thead>
@@ -183,6 +216,10 @@ fn UsersTable(users: Vec<UserSummary>, staff: bool) -> impl IntoView {
                                 <td>{u.client_user_id.map(|c| view! { <code>{c}</code> })}</td>
                                 <td>{project}</td>
                                 <td><SubscriptionBadge state /></td>
+                                <td class="nowrap">{match (u.last_status, u.last_email_at) {
+                                    (Some(status), Some(at)) => view! { <EmailStatus status /> " " <span class="small">{format_time(at)}</span> }.into_any(),
+                                    _ => view! { <span class="muted">"—"</span> }.into_any(),
+                                }}</td>
                                 <td class="nowrap">{format_time(u.created_at)}</td>
                             </tr>
                         }

@@ -11,7 +11,8 @@ use crate::{
 };
 
 /// The Users list: a search term (address or its beginning, user id, `client_user_id`), a project
-/// (`0`: all), a subscription state (empty: all), and a keyset cursor (`after` or `before`).
+/// (`0`: all), a subscription state (empty: all), a keyset cursor (`after` or `before`), an account
+/// (staff), the latest email's status, and the order.
 #[server(endpoint = "list_users")]
 pub async fn list_users(
     #[server(default)] q: String,
@@ -19,12 +20,24 @@ pub async fn list_users(
     #[server(default)] state: String,
     #[server(default)] after: String,
     #[server(default)] before: String,
+    /// Staff: one account's users (`0`: all).
+    #[server(default)]
+    account_id: i64,
+    /// The latest email's status (empty: any).
+    #[server(default)]
+    last_status: String,
+    /// `activity`: by latest email; empty: newest users first.
+    #[server(default)]
+    sort: String,
 ) -> Result<UserSearch, AppError> {
     super::ctx::with_actor(|state_, actor| async move {
         let query = crate::services::users::UserQuery {
             q,
             project_id: (project_id > 0).then_some(project_id),
             state,
+            account_id: (account_id > 0).then_some(account_id),
+            last_status,
+            sort,
             after,
             before,
         };

@@ -109,6 +109,13 @@ pub struct UserQuery {
     pub project_id: Option<i64>,
     /// `subscribed`, `unsubscribed` or `suppressed`; anything else: all.
     pub state: String,
+    /// Staff: only this account's users (a client sees its own account's anyway).
+    pub account_id: Option<i64>,
+    /// Only users whose latest email is in this status (empty: all).
+    pub last_status: String,
+    /// `activity`: by latest email, newest first; otherwise newest users first (or address order when
+    /// searching).
+    pub sort: String,
     /// A `next` cursor of the previous page.
     pub after: String,
     /// A `prev` cursor of the following page.
@@ -153,13 +160,17 @@ fn decode_cursor(cursor: &str) -> Option<UserKey> {
 pub async fn search(db: &Db, actor: &Actor, query: &UserQuery) -> Result<UserSearch, AppError> {
     let q = query.q.trim();
     let filter = UserFilter {
-        account_id: actor.account_scope()?,
+        account_id: actor.account_scope()?.or(query.account_id),
         project_id: query.project_id,
         state: ["subscribed", "unsubscribed", "suppressed"]
             .into_iter()
             .find(|s| *s == query.state),
         email_prefix: (!q.is_empty()).then(|| email_prefix(q)),
+        last_status: Some(query.last_status.trim().to_owned()).filter(|s| !s.is_empty()),
     };
+    if query.sort == "activity" {
+        return by_activity(db, filter, query).await;
+    }
     let by_email = filter.email_prefix.is_some();
     let cursor = match (decode_cursor(&query.after), decode_cursor(&query.before)) {
         (Some(key), _) => Some(UserCursor::After(key)),
@@ -196,6 +207,34 @@ pub async fn search(db: &Db, actor: &Actor, query: &UserQuery) -> Result<UserSea
         db.users_matching(&filter, q, EXACT_MATCHES).await?
     };
     Ok(UserSearch { exact, page })
+}
+
+/// The Users list by latest email, newest first: "next" continues below the last row's email; a user
+/// who gets an email meanwhile moves to the top (their row is where their latest email is).
+async fn by_activity(
+    db: &Db,
+    filter: UserFilter,
+    query: &UserQuery,
+) -> Result<UserSearch, AppError> {
+    let before = query.after.trim().parse::<i64>().ok();
+    let mut rows = db
+        .users_by_activity(&filter, before, USERS_PER_PAGE)
+        .await?;
+    let more = rows.len() as i64 > USERS_PER_PAGE;
+    rows.truncate(USERS_PER_PAGE as usize);
+    let page = KeysetPage {
+        next: rows
+            .last()
+            .filter(|_| more)
+            .and_then(|u| u.last_email_id)
+            .map(|id| id.to_string()),
+        prev: None,
+        items: rows,
+    };
+    Ok(UserSearch {
+        exact: Vec::new(),
+        page,
+    })
 }
 
 /// The projects the Users list's filter offers the actor.
