@@ -526,7 +526,22 @@ pub struct UserChangeEntry {
     pub field: String,
     pub old: Option<String>,
     pub new: Option<String>,
+    /// What changed it: `send`, `api`, `panel: <who>`, `unsubscribe link`, `bounce report`,
+    /// `complaint report`.
+    pub source: Option<String>,
     pub at: i64,
+}
+
+impl UserChangeEntry {
+    /// The source in words, for the change log.
+    pub fn source_label(&self) -> String {
+        match self.source.as_deref() {
+            Some("send") => "a send (POST /v1/emails)".to_owned(),
+            Some("api") => "PUT /v1/users".to_owned(),
+            Some(other) => other.to_owned(),
+            None => "—".to_owned(),
+        }
+    }
 }
 
 /// An email as a project's activity list shows it.

@@ -310,9 +310,10 @@ fn plan_queries(postgres: bool) -> Vec<(&'static str, String)> {
     } else {
         "u.email"
     };
-    let summary =
-        "SELECT u.id, u.email, p.name, a.name FROM users u JOIN projects p ON p.id = u.project_id
-        JOIN accounts a ON a.id = p.account_id";
+    // As `db::profiles` reads users: with their latest email.
+    let summary = "SELECT u.id, u.email, p.name, a.name, le.status, le.created_at FROM users u
+        JOIN projects p ON p.id = u.project_id JOIN accounts a ON a.id = p.account_id
+        LEFT JOIN emails le ON le.id = (SELECT MAX(e.id) FROM emails e WHERE e.user_id = u.id)";
     vec![
         (
             "users search by prefix",
@@ -328,6 +329,14 @@ fn plan_queries(postgres: bool) -> Vec<(&'static str, String)> {
         (
             "users list page 5,000",
             format!("{summary} WHERE 1 = 1 AND u.id < 750000 ORDER BY u.id DESC LIMIT 51"),
+        ),
+        (
+            "users by latest email",
+            "SELECT u.id, u.email, e.status FROM emails e JOIN users u ON u.id = e.user_id
+             JOIN projects p ON p.id = u.project_id JOIN accounts a ON a.id = p.account_id
+             WHERE NOT EXISTS (SELECT 1 FROM emails n WHERE n.user_id = e.user_id AND n.id > e.id)
+             ORDER BY e.id DESC LIMIT 51"
+                .to_owned(),
         ),
         (
             "profile: timeline",
@@ -416,6 +425,10 @@ async fn measure(label: &str, url: &str, scale: &Scale) {
         (
             format!("users list page {}", scale.deep_page),
             format!("/users?after={after}"),
+        ),
+        (
+            "users by latest email".to_owned(),
+            "/users?sort=activity".to_owned(),
         ),
         (
             "activity filtered by status".to_owned(),

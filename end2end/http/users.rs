@@ -327,7 +327,15 @@ async fn timeline_and_email_page_show_the_status_history(backend: Backend) {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|c| (c["field"].clone(), c["old"].clone(), c["new"].clone()))
+                .map(|c| {
+                    let source = c["source"].as_str().unwrap_or_default().to_owned();
+                    (
+                        c["field"].clone(),
+                        c["old"].clone(),
+                        c["new"].clone(),
+                        source,
+                    )
+                })
                 .collect::<Vec<_>>()
         }
     };
@@ -350,10 +358,15 @@ async fn timeline_and_email_page_show_the_status_history(backend: Backend) {
     assert_eq!(
         changes(&app).await,
         [
-            (json!("age"), json!("30"), json!("31")),
-            (json!("ak"), Value::Null, Value::Null),
-            (json!("age"), Value::Null, json!("30")),
-            (json!("name"), json!("Anna"), json!("Anna K")),
+            (json!("age"), json!("30"), json!("31"), "api".to_owned()),
+            (json!("ak"), Value::Null, Value::Null, "api".to_owned()),
+            (json!("age"), Value::Null, json!("30"), "api".to_owned()),
+            (
+                json!("name"),
+                json!("Anna"),
+                json!("Anna K"),
+                "api".to_owned()
+            ),
         ],
         "newest first; the value of ak is never copied"
     );
@@ -442,6 +455,32 @@ async fn unsubscribe_from_the_profile_then_sends_are_suppressed(backend: Backend
     assert!(
         actions.contains(&"user.resubscribed".to_owned()),
         "{actions:?}"
+    );
+    // The user's change log names who changed the subscription.
+    let changes = app.ok(&support, "user_changes", &[("user_id", &id)]).await;
+    let changes: Vec<(String, String, String)> = changes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let text = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
+            (text("field"), text("new"), text("source"))
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (
+                "subscribed".into(),
+                "1".into(),
+                "panel: csm@example.com".into()
+            ),
+            (
+                "subscribed".into(),
+                "0".into(),
+                "panel: client@acme.test".into()
+            ),
+        ]
     );
 }
 

@@ -7,6 +7,12 @@ CREATE INDEX users_email ON users ((email COLLATE "C"), id);
 CREATE INDEX users_client_user_id ON users (client_user_id) WHERE client_user_id IS NOT NULL;
 CREATE INDEX users_project ON users (project_id, id);
 
+-- The project page's suppressed recipients, in their order (latest first): a page reads its rows off
+-- the index instead of sorting every suppressed user of the project (4.6 ms at 3,400 of them).
+DROP INDEX users_suppressed;
+CREATE INDEX users_suppressed ON users (project_id, COALESCE(suppressed_at, updated_at) DESC, id DESC)
+    WHERE subscribed = 0 OR suppressed_reason IS NOT NULL;
+
 -- A project's email activity, newest first. Every new email maintains it (one more index entry per
 -- send); its status changes do not (the status is not in it).
 CREATE INDEX emails_project ON emails (project_id, id);
@@ -16,20 +22,24 @@ CREATE INDEX emails_project ON emails (project_id, id);
 -- /v1/users, the panel, delivery's suppression). Rows appear only for a value that really changed: a
 -- send repeating the stored values updates nothing (its UPDATE matches no row) and records nothing. The
 -- value of `ak` is not copied here (it is revealed only on the profile, audited).
+-- `users.change_source` is set by every statement that changes a user (what changed it: `send`, `api`,
+-- `panel: <who>`, `unsubscribe link`, `bounce report`, `complaint report`); the trigger copies it.
+ALTER TABLE users ADD COLUMN change_source TEXT;
 CREATE TABLE user_changes (
     id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     user_id BIGINT NOT NULL REFERENCES users (id),
     field   TEXT   NOT NULL,
     old     TEXT,
     new     TEXT,
+    source  TEXT,
     at      BIGINT NOT NULL
 );
 CREATE INDEX user_changes_user ON user_changes (user_id, id);
 
 CREATE FUNCTION record_user_changes() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO user_changes (user_id, field, old, new, at)
-        SELECT NEW.id, f.field, f.old, f.new, NEW.updated_at
+    INSERT INTO user_changes (user_id, field, old, new, source, at)
+        SELECT NEW.id, f.field, f.old, f.new, NEW.change_source, NEW.updated_at
         FROM (VALUES
             ('name', OLD.name::text, NEW.name::text, OLD.name IS DISTINCT FROM NEW.name),
             ('gender', OLD.gender::text, NEW.gender::text, OLD.gender IS DISTINCT FROM NEW.gender),

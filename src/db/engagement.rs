@@ -118,7 +118,8 @@ impl Db {
     /// The user asked to receive no more emails of the project.
     pub async fn unsubscribe_user(&self, user_id: i64) -> sqlx::Result<()> {
         with_pool!(self, |pool| sqlx::query(
-            "UPDATE users SET subscribed = 0, updated_at = $1 WHERE id = $2"
+            "UPDATE users SET subscribed = 0, updated_at = $1, change_source = 'unsubscribe link'
+             WHERE id = $2"
         )
         .bind(now_ms())
         .bind(user_id)
@@ -132,7 +133,9 @@ impl Db {
         let now = now_ms();
         with_pool!(self, |pool| {
             sqlx::query(
-            "UPDATE users SET suppressed_reason = $1, suppressed_at = $2, updated_at = $2 WHERE id = $3"
+            "UPDATE users SET suppressed_reason = $1, suppressed_at = $2, updated_at = $2,
+               change_source = CASE $1 WHEN 'bounced' THEN 'bounce report' ELSE 'complaint report' END
+             WHERE id = $3"
         )
         .bind(reason)
         .bind(now)
@@ -175,15 +178,23 @@ impl Db {
 
 impl Tx {
     /// Sends to the user again (subscribed, not suppressed); false when no such user of the project.
-    pub async fn lift_suppression(&mut self, project_id: i64, user_id: i64) -> sqlx::Result<bool> {
+    /// `source`: who, for the user's change log (`panel: <email>`).
+    pub async fn lift_suppression(
+        &mut self,
+        project_id: i64,
+        user_id: i64,
+        source: &str,
+    ) -> sqlx::Result<bool> {
         with_tx!(self, |conn| {
             sqlx::query(
-            "UPDATE users SET subscribed = 1, suppressed_reason = NULL, suppressed_at = NULL, updated_at = $1
+            "UPDATE users SET subscribed = 1, suppressed_reason = NULL, suppressed_at = NULL, updated_at = $1,
+               change_source = $4
              WHERE id = $2 AND project_id = $3"
         )
         .bind(now_ms())
         .bind(user_id)
         .bind(project_id)
+        .bind(source)
         .execute(conn)
         .await
         .map(|done| done.rows_affected() > 0)

@@ -399,15 +399,17 @@ impl Db {
         before: Option<i64>,
         limit: i64,
     ) -> sqlx::Result<Vec<UserChangeEntry>> {
-        with_pool!(self, |pool| sqlx::query_as(
-            "SELECT id, field, old, new, at FROM user_changes WHERE user_id = $1 AND id < $2
+        with_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT id, field, old, new, source, at FROM user_changes WHERE user_id = $1 AND id < $2
              ORDER BY id DESC LIMIT $3"
         )
         .bind(user_id)
         .bind(before.unwrap_or(i64::MAX))
         .bind(limit + 1)
         .fetch_all(pool)
-        .await)
+        .await
+        })
     }
 
     /// A page of a project's emails, newest first, before the email with id `before`. Reads
@@ -486,11 +488,19 @@ impl Db {
 impl Tx {
     /// Marks the user unsubscribed (a person's request passed on by support or the client); false when
     /// no such user.
-    pub async fn unsubscribe_user_by_hand(&mut self, user_id: i64) -> sqlx::Result<bool> {
+    /// `source`: who, for the user's change log (`panel: <email>`).
+    pub async fn unsubscribe_user_by_hand(
+        &mut self,
+        user_id: i64,
+        source: &str,
+    ) -> sqlx::Result<bool> {
         with_tx!(self, |conn| {
-            sqlx::query("UPDATE users SET subscribed = 0, updated_at = $1 WHERE id = $2")
+            sqlx::query(
+                "UPDATE users SET subscribed = 0, updated_at = $1, change_source = $3 WHERE id = $2",
+            )
                 .bind(now_ms())
                 .bind(user_id)
+                .bind(source)
                 .execute(conn)
                 .await
                 .map(|done| done.rows_affected() > 0)

@@ -29,10 +29,11 @@ static RETURNING_USER: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Sets the given parameters where they differ; `updated_at` moves only when something changed.
-/// `$1` is the user id, `$2` the time, `$3…` the parameters in the order of `UserParams::NAMES` (bound
-/// by `UserParams::bind_to`; NULL = leave as is).
-pub(super) static UPDATE_USER_SQL: LazyLock<String> = LazyLock::new(|| {
+/// Sets the given parameters where they differ; `updated_at` moves only when something changed, and
+/// `change_source` names what changed it (the change log's trigger copies it). `$1` is the user id, `$2`
+/// the time, `$3…` the parameters in the order of `UserParams::NAMES` (bound by `UserParams::bind_to`;
+/// NULL = leave as is).
+fn update_user_sql(source: &str) -> String {
     let params = UserParams::NAMES.iter().zip(3..);
     let set: Vec<String> = params
         .clone()
@@ -42,11 +43,16 @@ pub(super) static UPDATE_USER_SQL: LazyLock<String> = LazyLock::new(|| {
         .map(|(name, n)| format!("{name} IS DISTINCT FROM COALESCE(${n}, {name})"))
         .collect();
     format!(
-        "UPDATE users SET {}, updated_at = $2 WHERE id = $1 AND ({})",
+        "UPDATE users SET {}, updated_at = $2, change_source = '{source}' WHERE id = $1 AND ({})",
         set.join(", "),
         differs.join(" OR ")
     )
-});
+}
+
+/// The update of a send (`POST /v1/emails` with the user's parameters).
+pub(super) static UPDATE_USER_SQL: LazyLock<String> = LazyLock::new(|| update_user_sql("send"));
+/// The update of `PUT /v1/users/…`.
+static UPDATE_USER_BY_API_SQL: LazyLock<String> = LazyLock::new(|| update_user_sql("api"));
 
 impl Db {
     /// A user by id; with `account_id`, only if its project is that account's.
@@ -116,7 +122,7 @@ impl Db {
         user_id: i64,
         params: &UserParams,
     ) -> sqlx::Result<Option<User>> {
-        let sql = format!("{} {}", *UPDATE_USER_SQL, *RETURNING_USER);
+        let sql = format!("{} {}", *UPDATE_USER_BY_API_SQL, *RETURNING_USER);
         with_pool!(self, |pool| {
             params
                 .bind_to_as(sqlx::query_as(&sql).bind(user_id).bind(now_ms()))

@@ -519,10 +519,11 @@ fn ChangesList(page: KeysetPage<UserChangeEntry>, user_id: i64) -> impl IntoView
     view! {
         <div class="table-wrap">
             <table>
-                <thead><tr><th scope="col">"Time"</th><th scope="col">"Field"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
+                <thead><tr><th scope="col">"Time"</th><th scope="col">"Field"</th><th scope="col">"Before"</th><th scope="col">"After"</th><th scope="col">"By"</th></tr></thead>
                 <tbody>
                     {page.items.into_iter().map(|c| {
                         let hidden = c.field == "ak";
+                        let by = c.source_label();
                         view! {
                             <tr>
                                 <td class="nowrap">{format_time(c.at)}</td>
@@ -532,6 +533,7 @@ fn ChangesList(page: KeysetPage<UserChangeEntry>, user_id: i64) -> impl IntoView
                                 } else {
                                     view! { <td>{shown(c.old)}</td><td>{shown(c.new)}</td> }.into_any()
                                 }}
+                                <td class="small">{by}</td>
                             </tr>
                         }
                     }).collect_view()}

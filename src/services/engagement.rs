@@ -157,7 +157,8 @@ pub async fn lift(db: &Db, actor: &Actor, project_id: i64, user_id: i64) -> Resu
         return Err(AppError::Forbidden);
     }
     let mut tx = db.begin().await?;
-    if !tx.lift_suppression(project_id, user_id).await? {
+    let source = format!("panel: {}", actor.audit_name());
+    if !tx.lift_suppression(project_id, user_id, &source).await? {
         return Err(AppError::NotFound);
     }
     tx.insert_audit(

@@ -296,11 +296,14 @@ pub async fn set_subscribed(
     let user = get(db, actor, user_id).await?;
     actor.require_change_account(user.account_id)?;
     let mut tx = db.begin().await?;
+    let source = format!("panel: {}", actor.audit_name());
     let (done, action, what) = if subscribed {
-        let done = tx.lift_suppression(user.project_id, user.id).await?;
+        let done = tx
+            .lift_suppression(user.project_id, user.id, &source)
+            .await?;
         (done, "user.resubscribed", "Resubscribed")
     } else {
-        let done = tx.unsubscribe_user_by_hand(user.id).await?;
+        let done = tx.unsubscribe_user_by_hand(user.id, &source).await?;
         (done, "user.unsubscribed", "Unsubscribed")
     };
     if !done {
