@@ -1,4 +1,4 @@
-//! Support's pages on a large database: `cargo bench --features ssr --bench pages [-- quick] [-- sqlite]`.
+//! Support's pages on a large database: `cargo bench --features ssr --bench pages [-- quick] [-- sqlite|postgres]`.
 //! Needs `wrk` (Debian package) and PostgreSQL at 127.0.0.1:5432 (skipped if it does not answer).
 //!
 //! Seeds 1,000,000 users, 5,000,000 emails and 15,000,000 events across 3 accounts (a tenth with
@@ -500,7 +500,9 @@ async fn main() {
         "sqlite://{}?mode=rwc",
         dir.path().join("pages.db").display()
     );
-    measure("SQLite", &sqlite_url, &scale).await;
+    if !args.iter().any(|a| a == "postgres") {
+        measure("SQLite", &sqlite_url, &scale).await;
+    }
     if !sqlite_only {
         match fresh_postgres(POSTGRES_DB).await {
             Some(url) => {
