@@ -347,8 +347,7 @@ pub async fn activity(
     project_id: i64,
     query: &ActivityQuery,
 ) -> Result<crate::model::KeysetPage<crate::model::ActivityEmail>, AppError> {
-    let project = db.project(project_id).await?.ok_or(AppError::NotFound)?;
-    actor.require_read_account(project.account_id)?;
+    crate::services::projects::get(db, actor, project_id).await?;
     let q = query.q.trim();
     let (message_id, recipient_prefix) = if q.is_empty() {
         (None, None)
@@ -376,8 +375,7 @@ pub async fn activity(
     let mut rows = db
         .project_activity(project_id, &filter, before, ACTIVITY_PER_PAGE)
         .await?;
-    let more = rows.len() as i64 > ACTIVITY_PER_PAGE;
-    rows.truncate(ACTIVITY_PER_PAGE as usize);
+    let more = crate::services::trim_to_page(&mut rows, ACTIVITY_PER_PAGE);
     Ok(crate::model::KeysetPage {
         next: rows.last().filter(|_| more).map(|r| r.id.to_string()),
         prev: None,

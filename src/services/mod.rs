@@ -59,3 +59,11 @@ pub(crate) fn panel_actor(role: crate::domain::Role, account_id: Option<i64>) ->
         account_id,
     })
 }
+
+/// Trims the rows of a keyset page, read with one extra row (`limit + 1`), to `limit`; true when the
+/// extra row was there (there is a next page).
+pub(crate) fn trim_to_page<T>(rows: &mut Vec<T>, limit: i64) -> bool {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    more
+}

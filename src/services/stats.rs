@@ -11,8 +11,7 @@ pub const CHART_DAYS: i64 = 30;
 
 /// A project's emails by status for the last `CHART_DAYS` days: whoever may read the project.
 pub async fn chart(db: &Db, actor: &Actor, project_id: i64) -> Result<StatusChart, AppError> {
-    let project = db.project(project_id).await?.ok_or(AppError::NotFound)?;
-    actor.require_read_account(project.account_id)?;
+    crate::services::projects::get(db, actor, project_id).await?;
     let first_day = now_ms() / DAY_MS - (CHART_DAYS - 1);
     Ok(StatusChart {
         first_day,

@@ -180,8 +180,7 @@ pub async fn search(db: &Db, actor: &Actor, query: &UserQuery) -> Result<UserSea
     let mut rows = db
         .user_page(&filter, cursor.as_ref(), USERS_PER_PAGE)
         .await?;
-    let more = rows.len() as i64 > USERS_PER_PAGE;
-    rows.truncate(USERS_PER_PAGE as usize);
+    let more = crate::services::trim_to_page(&mut rows, USERS_PER_PAGE);
     let (has_next, has_prev) = match cursor {
         None => (more, false),
         Some(UserCursor::After(_)) => (more, true),
@@ -220,8 +219,7 @@ async fn by_activity(
     let mut rows = db
         .users_by_activity(&filter, before, USERS_PER_PAGE)
         .await?;
-    let more = rows.len() as i64 > USERS_PER_PAGE;
-    rows.truncate(USERS_PER_PAGE as usize);
+    let more = crate::services::trim_to_page(&mut rows, USERS_PER_PAGE);
     let page = KeysetPage {
         next: rows
             .last()
@@ -332,8 +330,7 @@ pub async fn changes_of(
     get(db, actor, user_id).await?;
     let before = before.trim().parse::<i64>().ok();
     let mut rows = db.user_changes(user_id, before, TIMELINE_PER_PAGE).await?;
-    let more = rows.len() as i64 > TIMELINE_PER_PAGE;
-    rows.truncate(TIMELINE_PER_PAGE as usize);
+    let more = crate::services::trim_to_page(&mut rows, TIMELINE_PER_PAGE);
     Ok(KeysetPage {
         next: rows.last().filter(|_| more).map(|r| r.id.to_string()),
         prev: None,
@@ -357,8 +354,7 @@ pub async fn timeline(
     let mut rows = db
         .timeline_emails(user_id, status, before_id, TIMELINE_PER_PAGE)
         .await?;
-    let more = rows.len() as i64 > TIMELINE_PER_PAGE;
-    rows.truncate(TIMELINE_PER_PAGE as usize);
+    let more = crate::services::trim_to_page(&mut rows, TIMELINE_PER_PAGE);
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut events = db.events_of_emails(&ids).await?;
     let mut webhooks = db.webhooks_of_emails(&ids).await?;
