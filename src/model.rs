@@ -576,3 +576,110 @@ pub struct StatusChart {
     pub days: i64,
     pub counts: Vec<DailyCount>,
 }
+
+/// A marketing campaign with its import's progress, as its pages show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct Campaign {
+    pub id: i64,
+    pub project_id: i64,
+    pub project_name: String,
+    pub account_id: i64,
+    pub type_id: i64,
+    pub type_name: String,
+    pub name: String,
+    /// draft, scheduled, importing, sending, paused, cancelled, done or failed.
+    pub state: String,
+    pub paused_from: Option<String>,
+    pub original_name: String,
+    pub file_bytes: i64,
+    /// The delimiter as text (`,` `;` or a tab).
+    pub delimiter: String,
+    /// JSON arrays: the header's column names, and each column's use (see `domain::Column::code`).
+    pub header: String,
+    pub mapping: String,
+    pub total_rows: i64,
+    pub starts_at: Option<i64>,
+    pub rows_read: i64,
+    pub users_created: i64,
+    pub users_updated: i64,
+    pub rows_rejected: i64,
+    pub rows_corrected: i64,
+    pub rows_duplicate: i64,
+    pub emails_queued: i64,
+    pub emails_suppressed: i64,
+    pub error: Option<String>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub import_started_at: Option<i64>,
+    pub import_finished_at: Option<i64>,
+    pub finished_at: Option<i64>,
+}
+
+impl Campaign {
+    /// The header's column names.
+    pub fn columns(&self) -> Vec<String> {
+        serde_json::from_str(&self.header).unwrap_or_default()
+    }
+
+    /// Each column's use, as stored.
+    pub fn column_uses(&self) -> Vec<String> {
+        serde_json::from_str(&self.mapping).unwrap_or_default()
+    }
+
+    /// Rows read per second since the import started, and the seconds left at that rate.
+    pub fn rate_and_time_left(&self, now: i64) -> Option<(f64, f64)> {
+        let started = self.import_started_at?;
+        let end = self.import_finished_at.unwrap_or(now);
+        let seconds = (end - started) as f64 / 1000.0;
+        if seconds <= 0.0 || self.rows_read == 0 {
+            return None;
+        }
+        let rate = self.rows_read as f64 / seconds;
+        let left = (self.total_rows - self.rows_read).max(0) as f64 / rate;
+        Some((rate, left))
+    }
+
+    /// Percent of the file's rows imported.
+    pub fn percent_read(&self) -> u32 {
+        if self.total_rows <= 0 {
+            return 0;
+        }
+        ((self.rows_read * 100) / self.total_rows).clamp(0, 100) as u32
+    }
+
+    /// True while the import or the sending may still change the counts.
+    pub fn is_live(&self) -> bool {
+        matches!(self.state.as_str(), "scheduled" | "importing" | "sending")
+    }
+}
+
+/// A campaign's page: the campaign, its emails by status, and what the viewer may do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignView {
+    pub campaign: Campaign,
+    /// (status, emails), every status with at least one email.
+    pub statuses: Vec<(String, i64)>,
+    pub can_edit: bool,
+}
+
+/// What the import said about one row of the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(FromRow))]
+pub struct CampaignRowNote {
+    pub id: i64,
+    pub line: i64,
+    /// rejected, corrected or duplicate.
+    pub kind: String,
+    pub email: Option<String>,
+    pub detail: String,
+}
+
+/// A draft's mapping form: the columns, the use guessed or chosen for each, the first rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignPreview {
+    pub columns: Vec<String>,
+    pub uses: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}

@@ -56,6 +56,10 @@ pub fn router(state: AppState) -> Router {
         )
     };
     // The panel: pages, server functions and assets, with sessions and CSRF defence.
+    // Campaign files: the upload takes up to 1 GiB (streamed to disk), so it is outside the body limit.
+    let files = crate::campaign_files::router()
+        .layer(middleware::from_fn(same_origin_writes))
+        .layer(sessions.clone());
     let panel = Router::new()
         .route(
             "/api/{*fn_name}",
@@ -65,7 +69,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(same_origin_writes))
         .layer(sessions)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .merge(files);
     // What browsers show (the panel, its assets and the recipients' pages) gets the security headers;
     // each page also has its own Content-Security-Policy (see `set_content_security_policy`).
     let hsts = state

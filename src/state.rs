@@ -60,6 +60,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// Posts signed webhooks (the sender's and the panel's test events).
     pub webhook_client: Arc<WebhookClient>,
+    /// Where campaign uploads are kept until imported (`services::campaigns::upload_dir`).
+    pub upload_dir: std::path::PathBuf,
 }
 
 impl AppState {
@@ -72,6 +74,13 @@ impl AppState {
         let delivery_wake = Arc::new(Notify::new());
         let key_cache = Arc::new(KeyCache::new(&secret_key));
         let webhook_client = Arc::new(WebhookClient::new(config.webhook_allow_private)?);
+        let upload_dir = crate::services::campaigns::upload_dir(&config);
+        std::fs::create_dir_all(&upload_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create the upload folder {}: {e}",
+                upload_dir.display()
+            )
+        })?;
         Ok(AppState(Arc::new(Shared {
             config: Arc::new(config),
             leptos_options,
@@ -82,6 +91,7 @@ impl AppState {
             delivery_wake,
             metrics: Arc::default(),
             webhook_client,
+            upload_dir,
             db,
         })))
     }

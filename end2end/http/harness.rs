@@ -188,6 +188,20 @@ impl TestApp {
         )
     }
 
+    /// Runs every due campaign import to its end (the spawned app runs no importer); returns how many
+    /// imports ran.
+    pub async fn import(&self) -> usize {
+        mailroom::jobs::Importer::new(
+            self.state.db.clone(),
+            self.state.upload_dir.clone(),
+            mailroom::jobs::ImportOptions::default(),
+            self.state.delivery_wake.clone(),
+        )
+        .drain()
+        .await
+        .unwrap()
+    }
+
     /// Delivers everything due to the captured outbox; returns how many emails were handled.
     pub async fn deliver(&self) -> usize {
         self.deliverer(Transport::Outbox, DeliveryOptions::default())

@@ -13,6 +13,8 @@ mod api;
 mod audit;
 mod auth;
 mod battery;
+mod campaigns;
+mod campaigns_crash;
 mod cli;
 mod delivery;
 mod delivery_crash;

@@ -2,6 +2,7 @@
 
 mod auth;
 mod body;
+mod campaigns;
 mod check;
 mod emails;
 mod events;
@@ -37,6 +38,20 @@ fn endpoints() -> OpenApiRouter<AppState> {
         .routes(routes!(emails::get))
         .routes(routes!(events::bounce))
         .routes(routes!(events::complaint))
+        .routes(upload(routes!(campaigns::create)))
+        .routes(routes!(campaigns::get))
+}
+
+/// A route that takes an upload: its body is streamed to disk with its own limit (1 GiB), not the
+/// API's 256 KiB.
+fn upload(
+    (schemas, paths, route): utoipa_axum::router::UtoipaMethodRouter<AppState>,
+) -> utoipa_axum::router::UtoipaMethodRouter<AppState> {
+    (
+        schemas,
+        paths,
+        route.layer(axum::extract::DefaultBodyLimit::disable()),
+    )
 }
 
 /// The OpenAPI description of the endpoints (without the document-wide rules of `openapi::document`).

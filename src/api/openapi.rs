@@ -29,6 +29,7 @@ use crate::domain::UserParams;
         (name = "Emails", description = "Send system and trigger emails and follow their status."),
         (name = "Users", description = "The users of a project and their parameters."),
         (name = "Email addresses", description = "Validate and correct addresses before sending."),
+        (name = "Campaigns", description = "Marketing campaigns from a CSV file of users: upload, launch, follow."),
     )
 )]
 pub struct ApiDoc;
@@ -311,6 +312,26 @@ fn too_large_example() -> Value {
 pub fn conflict_example() -> Value {
     json!({"type": "https://mailroom.dev/problems/conflict", "title": "Conflict", "status": 409,
         "detail": "This Idempotency-Key was already used with a different request body."})
+}
+
+pub fn campaign_example() -> Value {
+    json!({"data": {"id": 12, "project_id": 7, "type_id": 5, "name": "December newsletter",
+        "state": "importing", "starts_at": "2026-12-07T09:00:00.000Z",
+        "file": {"name": "december.csv", "bytes": 18734112, "rows": 250000},
+        "mapping": [{"column": "email", "use": "email"}, {"column": "name", "use": "name"},
+            {"column": "coupon", "use": "data:coupon"}],
+        "progress": {"rows_read": 120000, "percent": 48, "users_created": 80211, "users_updated": 31002,
+            "rows_rejected": 5991, "rows_corrected": 412, "rows_duplicate": 2796, "emails_queued": 110950,
+            "emails_suppressed": 263},
+        "statuses": {"queued": 64002, "sent": 46700, "opened": 248, "suppressed": 263},
+        "error": null, "created_at": "2026-12-07T08:58:12.000Z", "import_finished_at": null,
+        "finished_at": null}})
+}
+
+pub fn campaign_file_problem_example() -> Value {
+    json!({"type": "https://mailroom.dev/problems/validation", "title": "Validation error", "status": 400,
+        "detail": "1 field is invalid.",
+        "errors": {"file": "No email column: the header has \"mail_address\", \"name\". Name the address column \"email\"."}})
 }
 
 pub fn not_found_example() -> Value {

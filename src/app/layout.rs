@@ -45,6 +45,7 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
                         <ul>
                             {role.is_staff().then(|| view! { <NavItem href="/accounts" label="Accounts" /> })}
                             <NavItem href="/projects" label="Projects" />
+                            <NavItem href="/campaigns" label="Campaigns" />
                             <NavItem href="/users" label="Users" />
                             <NavItem href="/outbox" label="Outbox" />
                             {(role == Role::Csm).then(|| view! { <NavItem href="/staff" label="Staff" /> })}

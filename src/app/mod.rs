@@ -12,6 +12,7 @@ mod layout;
 use crate::pages::{
     accounts::{AccountPage, AccountsPage},
     activity::ActivityPage,
+    campaigns::{CampaignPage, CampaignsPage, ProjectCampaignsPage},
     docs::{DocsLayout, EndpointPage, GettingStartedPage},
     email_types::EmailTypePage,
     emails::EmailPage,
@@ -74,8 +75,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("projects/:id/edit") view=ProjectEditPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:id/webhooks") view=DeliveriesPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:id/activity") view=ActivityPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:id/campaigns") view=ProjectCampaignsPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:id/types/:type_id") view=EmailTypePage ssr=SsrMode::Async />
                     <Route path=path!("webhooks/:id") view=WebhookDeliveryPage ssr=SsrMode::Async />
+                    <Route path=path!("campaigns") view=CampaignsPage ssr=SsrMode::Async />
+                    <Route path=path!("campaigns/:id") view=CampaignPage ssr=SsrMode::Async />
                     <Route path=path!("users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("users/:id") view=UserProfilePage ssr=SsrMode::Async />
                     <Route path=path!("emails/:message_id") view=EmailPage ssr=SsrMode::Async />

@@ -12,7 +12,7 @@ use crate::{
     db::Db,
     domain::Role,
     error::AppError,
-    jobs::{Deliverer, DeliveryOptions, WebhookOptions, WebhookSender},
+    jobs::{Deliverer, DeliveryOptions, ImportOptions, Importer, WebhookOptions, WebhookSender},
     server,
     services::{Actor, accounts, api_keys, email_types, panel_users, projects},
     state,
@@ -201,7 +201,19 @@ async fn execute(command: Command) -> anyhow::Result<Option<String>> {
             )
             .spawn()
         });
+        let importer = (state.config.delivery_workers > 0).then(|| {
+            Importer::new(
+                state.db.clone(),
+                state.upload_dir.clone(),
+                ImportOptions::default(),
+                state.delivery_wake.clone(),
+            )
+            .spawn()
+        });
         server::serve(state, listener, server::shutdown_signal()).await?;
+        if let Some(importer) = importer {
+            importer.stop().await;
+        }
         workers.stop().await;
         if let Some(webhooks) = webhooks {
             webhooks.stop().await;

@@ -83,13 +83,20 @@ pub struct Captured {
     pub raw: String,
 }
 
+/// The queue's priorities, claimed in this order: system and trigger emails, then campaigns.
+pub const PRIORITIES: [i64; 2] = [0, CAMPAIGN_PRIORITY];
+/// The priority of a campaign's emails.
+pub const CAMPAIGN_PRIORITY: i64 = 1;
+
 /// Rows per multi-row statement.
 const ROWS: usize = 500;
 
 impl Db {
     /// Claims up to `limit` due emails (queued or deferred, retry time reached, no live lease) until
-    /// `lease_until`. SQLite runs one writer at a time, so its `UPDATE … RETURNING` is the claim; PostgreSQL
-    /// workers in several processes skip each other's rows with `FOR UPDATE SKIP LOCKED`.
+    /// `lease_until`: those of priority 0 (system and trigger emails) first, then campaigns' (priority 1),
+    /// each priority one range of the queue's index. SQLite runs one writer at a time, so its `UPDATE …
+    /// RETURNING` is the claim; PostgreSQL workers in several processes skip each other's rows with `FOR
+    /// UPDATE SKIP LOCKED`.
     pub async fn claim_due_emails(
         &self,
         limit: i64,
@@ -103,16 +110,27 @@ impl Db {
         let sql = format!(
             "UPDATE emails SET lease_until = $1, attempts = attempts + 1,
                interrupted = CASE WHEN lease_until IS NULL THEN 0 ELSE 1 END
-             WHERE id IN (SELECT id FROM emails WHERE status IN ('queued', 'deferred') AND next_attempt_at <= $2
-               AND (lease_until IS NULL OR lease_until < $2) ORDER BY next_attempt_at LIMIT $3 {lock})
+             WHERE id IN (SELECT id FROM emails WHERE status IN ('queued', 'deferred') AND priority = $4
+               AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2)
+               ORDER BY priority, next_attempt_at LIMIT $3 {lock})
              RETURNING id, message_id, project_id, user_id, type_id, data, attempts, interrupted <> 0 AS interrupted"
         );
-        with_pool!(self, |pool| sqlx::query_as(&sql)
-            .bind(lease_until)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(pool)
-            .await)
+        let mut claimed: Vec<ClaimedEmail> = Vec::new();
+        for priority in PRIORITIES {
+            let wanted = limit - claimed.len() as i64;
+            if wanted <= 0 {
+                break;
+            }
+            let more: Vec<ClaimedEmail> = with_pool!(self, |pool| sqlx::query_as(&sql)
+                .bind(lease_until)
+                .bind(now)
+                .bind(wanted)
+                .bind(priority)
+                .fetch_all(pool)
+                .await)?;
+            claimed.extend(more);
+        }
+        Ok(claimed)
     }
 
     /// How many emails are queued and deferred (for `/metrics`).

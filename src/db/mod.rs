@@ -19,6 +19,7 @@ use crate::config::redact_url;
 mod accounts;
 mod api_keys;
 mod audit;
+mod campaigns;
 mod delivery;
 mod email_types;
 mod emails;
@@ -36,6 +37,9 @@ mod users;
 mod webhooks;
 
 pub use api_keys::{KeyOwner, NewApiKey};
+pub use campaigns::{
+    BatchCounts, ImportBatch, ImportJob, ImportRow, NewCampaign, PAUSED_UNTIL, RowNote,
+};
 pub use delivery::{Captured, ClaimedEmail, Outcome, OutcomeStatus, SenderRow, TemplateRow};
 pub use email_types::NewEmailType;
 pub use emails::{EmailRow, EventRow};

@@ -43,6 +43,8 @@ pub use user_params::UserParams;
 #[cfg(feature = "ssr")]
 pub use user_params::{Field, FieldErrors, Fields, PLATFORM_IDS};
 #[cfg(feature = "ssr")]
+pub mod campaign_csv;
+#[cfg(feature = "ssr")]
 mod email_check;
 #[cfg(feature = "ssr")]
 pub use email_check::{EmailCheck, InvalidReason, check_email};

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod campaigns;
 pub mod chart;
 pub mod docs;
 pub mod email_types;

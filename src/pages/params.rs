@@ -169,6 +169,50 @@ impl ActivityParams {
     }
 }
 
+/// `?before=…` of a campaigns list, and what the new-campaign upload sent back with an error (`error`,
+/// the typed `name`, the chosen `type_id`); always parses.
+#[derive(Params, PartialEq, Clone, Default)]
+pub struct CampaignListQuery {
+    pub before: Option<String>,
+    pub error: Option<String>,
+    pub name: Option<String>,
+    pub type_id: Option<String>,
+}
+
+impl CampaignListQuery {
+    pub fn before(&self) -> String {
+        self.before.clone().unwrap_or_default()
+    }
+
+    /// The email type chosen before an error; 0 when none (or malformed).
+    pub fn type_id(&self) -> i64 {
+        self.type_id
+            .as_deref()
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// `?kind=…&after=…` of a campaign's row notes (kind: rejected, corrected, duplicate or empty for
+/// all); always parses.
+#[derive(Params, PartialEq, Clone, Default)]
+pub struct CampaignRowsQuery {
+    pub kind: Option<String>,
+    pub after: Option<String>,
+}
+
+impl CampaignRowsQuery {
+    /// The kind asked for: one of the three, or empty (all).
+    pub fn kind(&self) -> &'static str {
+        match self.kind.as_deref() {
+            Some("rejected") => "rejected",
+            Some("corrected") => "corrected",
+            Some("duplicate") => "duplicate",
+            _ => "",
+        }
+    }
+}
+
 /// The `:message_id` of an email's page.
 #[derive(Params, PartialEq, Clone)]
 pub struct MessageIdParams {

@@ -127,6 +127,7 @@ pub fn ProjectPage() -> impl IntoView {
                             </div>
                             <div class="header-actions">
                                 <A href=format!("/projects/{}/activity", p.id) attr:class="button">"Email activity"</A>
+                                <A href=format!("/projects/{}/campaigns", p.id) attr:class="button">"Campaigns"</A>
                                 <A href=format!("/projects/{}/webhooks", p.id) attr:class="button">"Webhook deliveries"</A>
                                 {can_edit.then(|| view! {
                                     <A href=format!("/projects/{}/edit", p.id) attr:class="button button-primary">"Edit"</A>

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod campaigns;
 pub mod docs;
 pub mod email_types;
 pub mod outbox;

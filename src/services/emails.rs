@@ -35,7 +35,7 @@ pub struct SendOutcome {
 /// A new message id: `msg_`, the time in milliseconds (9 base-36 digits) and 15 random letters and
 /// digits (~89 bits). Ids of one moment sort together, so the database's index of message ids grows at
 /// its end instead of at a random page per email. Written into one string of its final size.
-fn message_id() -> String {
+pub(crate) fn message_id() -> String {
     let mut id = String::with_capacity(4 + 9 + 15);
     id.push_str("msg_");
     id.extend(base36_millis(crate::db::now_ms()).map(char::from));

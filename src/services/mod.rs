@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod actor;
 pub mod api_keys;
 pub mod auth;
+pub mod campaigns;
 pub mod email_types;
 pub mod emails;
 pub mod engagement;
