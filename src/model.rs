@@ -527,7 +527,7 @@ pub struct UserChangeEntry {
     pub old: Option<String>,
     pub new: Option<String>,
     /// What changed it: `send`, `api`, `panel: <who>`, `unsubscribe link`, `bounce report`,
-    /// `complaint report`.
+    /// `complaint report`, `campaign CSV`.
     pub source: Option<String>,
     pub at: i64,
 }

@@ -154,7 +154,8 @@ async fn import_creates_updates_and_queues_with_row_reports(backend: Backend) {
         bob@example.com;Bobby;42;B2\r\n\
         dora@example.com;Dora;;D1\r\n\
         frank@example.com;Frank\r\n\
-        \"gina@example.com\";\"Gina; \"\"G\"\"\";33;G1\r\n";
+        \"gina@example.com\";\"Gina; \"\"G\"\"\";33;G1\r\n\
+        hank@example.com;Hank;30;H1;extra\r\n";
     let id = draft(&app, &client, &t, file).await;
     let preview = app
         .ok(&client, "campaign_preview", &[("id", &id.to_string())])
@@ -167,10 +168,10 @@ async fn import_creates_updates_and_queues_with_row_reports(backend: Backend) {
         preview["uses"],
         json!(["email", "name", "age", "data:coupon"])
     );
-    assert_eq!(preview["rows"].as_array().unwrap().len(), 9);
+    assert_eq!(preview["rows"].as_array().unwrap().len(), 10);
     let draft_view = view(&app, &client, id).await;
     assert_eq!(draft_view["campaign"]["state"], "draft");
-    assert_eq!(draft_view["campaign"]["total_rows"], 9);
+    assert_eq!(draft_view["campaign"]["total_rows"], 10);
     assert_eq!(draft_view["campaign"]["delimiter"], ";");
 
     let launched = launch(&app, &client, id).await;
@@ -179,10 +180,10 @@ async fn import_creates_updates_and_queues_with_row_reports(backend: Backend) {
     let v = view(&app, &client, id).await;
     let c = &v["campaign"];
     assert_eq!(c["state"], "sending", "{c}");
-    assert_eq!(c["rows_read"], 9);
+    assert_eq!(c["rows_read"], 10);
     assert_eq!(
-        c["rows_rejected"], 3,
-        "bad address, bad age, too few fields"
+        c["rows_rejected"], 4,
+        "bad address, bad age, too few fields, too many fields"
     );
     assert_eq!(c["rows_corrected"], 1);
     assert_eq!(c["rows_duplicate"], 1);
@@ -235,7 +236,7 @@ async fn import_creates_updates_and_queues_with_row_reports(backend: Backend) {
         .iter()
         .map(|n| n["line"].as_i64().unwrap())
         .collect();
-    assert_eq!(lines, [4, 5, 9]);
+    assert_eq!(lines, [4, 5, 9, 11]);
     assert!(
         notes["items"][1]["detail"]
             .as_str()
@@ -279,11 +280,17 @@ async fn import_creates_updates_and_queues_with_row_reports(backend: Backend) {
         ["Email", "Name", "AGE", "coupon", "line", "reason"]
     );
     let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
-    assert_eq!(records.len(), 3);
+    assert_eq!(records.len(), 4);
     assert_eq!(&records[0][0], "not-an-address");
     assert_eq!(&records[0][4], "4");
     assert!(
         records[2][records[2].len() - 1].contains("has 2 fields"),
+        "{records:?}"
+    );
+    assert!(
+        records[3][records[3].len() - 1].contains(
+            "has 5 fields, the header has 4 (a field with the delimiter in it must be in quotes)"
+        ),
         "{records:?}"
     );
 

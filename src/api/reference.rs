@@ -47,6 +47,7 @@ fn endpoint(doc: &Value, path: &str, method: &str, op: &Value) -> EndpointDoc {
     let mut body_fields = Vec::new();
     fields(doc, &body["schema"], "", &mut body_fields);
     let request_example = (!body["example"].is_null()).then(|| body["example"].clone());
+    let multipart = op["requestBody"]["content"]["multipart/form-data"].is_object();
     let responses = op["responses"]
         .as_object()
         .into_iter()
@@ -65,7 +66,11 @@ fn endpoint(doc: &Value, path: &str, method: &str, op: &Value) -> EndpointDoc {
     let method = method.to_uppercase();
     EndpointDoc {
         slug: format!("{}-{}", method.to_lowercase(), slug(path)),
-        curl: curl(&method, path, request_example.as_ref()),
+        curl: if multipart {
+            multipart_curl(&method, path)
+        } else {
+            curl(&method, path, request_example.as_ref())
+        },
         method,
         path: path.to_owned(),
         tag: op["tags"][0].as_str().unwrap_or("API").to_owned(),
@@ -159,7 +164,8 @@ fn curl(method: &str, path: &str, body: Option<&Value>) -> String {
         .replace("{user_id}", "42")
         .replace("{project_id}", "7")
         .replace("{email}", "anna%40example.com")
-        .replace("{message_id}", "msg_3kTq9XbV2mLw8ZpR4yNc7HdA");
+        .replace("{message_id}", "msg_3kTq9XbV2mLw8ZpR4yNc7HdA")
+        .replace("{campaign_id}", "12");
     let mut command = format!(
         "curl -X {method} https://mailroom.example.com{example_path} \\\n  -u \"$CLIENT_ID:$API_KEY\""
     );
@@ -172,6 +178,14 @@ fn curl(method: &str, path: &str, body: Option<&Value>) -> String {
         ));
     }
     command
+}
+
+/// The example of an upload (the campaign's CSV): a `fields` part in JSON and the file.
+fn multipart_curl(method: &str, path: &str) -> String {
+    let command = curl(method, path, None);
+    format!(
+        "{command} \\\n  -F 'fields={{\"name\": \"December newsletter\", \"type_id\": 5}}' \\\n  -F 'file=@december.csv;type=text/csv'"
+    )
 }
 
 #[cfg(test)]
@@ -189,7 +203,7 @@ mod tests {
     #[test]
     fn every_endpoint_has_examples_and_fields() {
         let reference = reference();
-        assert_eq!(reference.endpoints.len(), 9);
+        assert_eq!(reference.endpoints.len(), 11);
         let send = reference
             .endpoints
             .iter()
@@ -209,6 +223,21 @@ mod tests {
             assert!(names.contains(&field), "{field} in {names:?}");
         }
         assert!(send.curl.contains("\"project_id\": 7"));
+        let upload = reference
+            .endpoints
+            .iter()
+            .find(|e| e.slug == "post-v1-projects-project-id-campaigns")
+            .expect("the campaign upload is documented");
+        assert!(
+            upload.curl.contains("/v1/projects/7/campaigns"),
+            "{}",
+            upload.curl
+        );
+        assert!(
+            upload.curl.contains("-F 'file=@december.csv"),
+            "{}",
+            upload.curl
+        );
         let statuses: Vec<&str> = send.responses.iter().map(|r| r.status.as_str()).collect();
         assert!(statuses.starts_with(&["200", "400", "401"]));
         for endpoint in &reference.endpoints {

@@ -201,19 +201,17 @@ async fn execute(command: Command) -> anyhow::Result<Option<String>> {
             )
             .spawn()
         });
-        let importer = (state.config.delivery_workers > 0).then(|| {
-            Importer::new(
-                state.db.clone(),
-                state.upload_dir.clone(),
-                ImportOptions::default(),
-                state.delivery_wake.clone(),
-            )
-            .spawn()
-        });
+        // Every process imports (an API-only one too: it receives uploads); the import's lease keeps
+        // each campaign to one process at a time.
+        let importer = Importer::new(
+            state.db.clone(),
+            state.upload_dir.clone(),
+            ImportOptions::default(),
+            state.delivery_wake.clone(),
+        )
+        .spawn();
         server::serve(state, listener, server::shutdown_signal()).await?;
-        if let Some(importer) = importer {
-            importer.stop().await;
-        }
+        importer.stop().await;
         workers.stop().await;
         if let Some(webhooks) = webhooks {
             webhooks.stop().await;

@@ -249,10 +249,16 @@ fn read_batch<R: std::io::Read>(
         match campaign_csv::read_row(mapping, &fields) {
             Err(reason) => {
                 batch.rejected += 1;
+                let written = mapping
+                    .iter()
+                    .position(|c| *c == Column::Email)
+                    .and_then(|i| fields.get(i))
+                    .map(|e| e.trim().to_owned())
+                    .filter(|e| !e.is_empty());
                 batch.notes.push(RowNote {
                     line,
                     kind: "rejected",
-                    email: None,
+                    email: written,
                     detail: reason,
                     record: Some(Value::from(fields).to_string()),
                 });

@@ -93,12 +93,16 @@ pub fn CampaignPage() -> impl IntoView {
         }
     });
     // While it runs, the progress is fetched again every 2 seconds; the interval ends with the page.
+    // (The interval reads a signal the effect keeps, not the resource: a resource is read in a
+    // Suspense or an effect.)
+    let live = RwSignal::new(false);
+    Effect::new(move |_| {
+        live.set(progress.with(|p| matches!(p, Some(Ok(v)) if v.campaign.is_live())));
+    });
     Effect::new(move |_| {
         let handle = set_interval_with_handle(
             move || {
-                let live =
-                    progress.with_untracked(|p| matches!(p, Some(Ok(v)) if v.campaign.is_live()));
-                if live {
+                if live.get_untracked() {
                     tick.update(|n| *n = n.wrapping_add(1));
                 }
             },
