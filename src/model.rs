@@ -515,6 +515,8 @@ pub struct EmailDetail {
     pub outbox_id: Option<i64>,
     /// That copy's content (its HTML with the open pixel pointed nowhere).
     pub content: Option<OutboxMessage>,
+    /// Without a copy: the email rendered again from its templates, data and the user.
+    pub rerendered: Option<Rerendered>,
     pub webhooks: Vec<WebhookDelivery>,
 }
 
@@ -682,4 +684,19 @@ pub struct CampaignPreview {
     pub columns: Vec<String>,
     pub uses: Vec<String>,
     pub rows: Vec<Vec<String>>,
+}
+
+/// An email rendered again for the panel when no copy of it was kept: from the version of its email
+/// type's templates in effect when it was created, its `data` and the user's current parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rerendered {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    /// Since when that version of the templates was in effect.
+    pub version_at: i64,
+    /// False when the email is older than every kept version (the oldest was used).
+    pub version_matches: bool,
+    /// Why it could not be rendered (the other fields are then empty).
+    pub error: Option<String>,
 }

@@ -16,6 +16,8 @@ both_databases!(
     timeline_and_email_page_show_the_status_history,
     unsubscribe_from_the_profile_then_sends_are_suppressed,
     project_activity_searches_filters_and_pages,
+    an_email_without_a_copy_is_re_rendered_from_its_template_version,
+    the_webhooks_tab_lists_the_webhooks_about_a_user,
 );
 
 async fn send(app: &TestApp, t: &Tenant, user: Value) -> Value {
@@ -641,4 +643,97 @@ async fn project_activity_searches_filters_and_pages(backend: Backend) {
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains(&message_id));
+}
+
+/// An email whose copy was not kept (here: not delivered yet) is shown re-rendered from the templates
+/// in effect when it was created, labelled so; a later change of the email type does not change it.
+async fn an_email_without_a_copy_is_re_rendered_from_its_template_version(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let t = tenant(&app, "Acme").await;
+    let before = send(
+        &app,
+        &t,
+        json!({"email": "anna@example.com", "name": "Anna"}),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    mailroom::services::email_types::update(
+        app.db(),
+        &mailroom::services::Actor::Operator,
+        t.type_id,
+        mailroom::services::email_types::EmailTypeInput {
+            name: "Welcome",
+            category: "trigger",
+            subject: "Welcome back, {{ name }}",
+            html_body: "<p>Back</p>",
+            text_body: "Back",
+        },
+    )
+    .await
+    .unwrap();
+    let after = send(&app, &t, json!({"email": "anna@example.com"})).await;
+    let csm = app.csm().await;
+    let detail = |id: Value| {
+        let (app, csm) = (&app, &csm);
+        async move {
+            app.ok(csm, "email_detail", &[("message_id", id.as_str().unwrap())])
+                .await
+        }
+    };
+    let old = detail(before["message_id"].clone()).await;
+    assert!(old["content"].is_null());
+    assert_eq!(old["rerendered"]["subject"], "Hello Anna", "{old}");
+    assert_eq!(old["rerendered"]["version_matches"], true);
+    let new = detail(after["message_id"].clone()).await;
+    assert_eq!(new["rerendered"]["subject"], "Welcome back, Anna", "{new}");
+    assert_eq!(new["rerendered"]["text"], "Back");
+    // Once delivered to the outbox, the kept copy is shown instead.
+    app.deliver().await;
+    let kept = detail(after["message_id"].clone()).await;
+    assert!(
+        kept["rerendered"].is_null() && kept["content"].is_object(),
+        "{kept}"
+    );
+}
+
+/// The profile's Webhooks tab: the webhooks about the user's emails, newest first, only to whoever may
+/// read the user.
+async fn the_webhooks_tab_lists_the_webhooks_about_a_user(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let t = tenant(&app, "Acme").await;
+    let other = tenant(&app, "Globex").await;
+    mailroom::services::webhooks::set_project(
+        app.db(),
+        true,
+        &mailroom::services::Actor::Operator,
+        t.project_id,
+        "http://127.0.0.1:9/hooks",
+        None,
+    )
+    .await
+    .unwrap();
+    let anna = send(
+        &app,
+        &t,
+        json!({"email": "anna@example.com", "name": "Anna"}),
+    )
+    .await;
+    send(&app, &t, json!({"email": "bob@example.com", "name": "Bob"})).await;
+    app.deliver().await;
+    let csm = app.csm().await;
+    let user_id = anna["user_id"].to_string();
+    let page = app
+        .ok(&csm, "user_webhooks", &[("user_id", &user_id)])
+        .await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{page}");
+    assert_eq!(items[0]["event_type"], "email.sent");
+    assert_eq!(items[0]["email_message_id"], anna["message_id"]);
+    let client = app
+        .client_of(&csm, other.account_id, "client@globex.test")
+        .await;
+    let res = app
+        .call(&client, "user_webhooks", &[("user_id", &user_id)])
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }

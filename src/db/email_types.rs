@@ -40,9 +40,72 @@ impl Db {
     }
 }
 
+/// The templates of an email type as they were from a time on.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TemplateVersion {
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+    pub created_at: i64,
+}
+
+impl Db {
+    /// The version of a type's templates in effect at `at`; `false` with it when `at` is older than
+    /// every kept version (the oldest kept is given).
+    pub async fn template_version_at(
+        &self,
+        type_id: i64,
+        at: i64,
+    ) -> sqlx::Result<Option<(TemplateVersion, bool)>> {
+        let in_effect: Option<TemplateVersion> = with_pool!(self, |pool| sqlx::query_as(
+            "SELECT subject, html_body, text_body, created_at FROM email_type_versions
+             WHERE type_id = $1 AND created_at <= $2 ORDER BY created_at DESC, id DESC LIMIT 1"
+        )
+        .bind(type_id)
+        .bind(at)
+        .fetch_optional(pool)
+        .await)?;
+        if let Some(version) = in_effect {
+            return Ok(Some((version, true)));
+        }
+        let oldest: Option<TemplateVersion> = with_pool!(self, |pool| sqlx::query_as(
+            "SELECT subject, html_body, text_body, created_at FROM email_type_versions
+             WHERE type_id = $1 ORDER BY created_at, id LIMIT 1"
+        )
+        .bind(type_id)
+        .fetch_optional(pool)
+        .await)?;
+        Ok(oldest.map(|v| (v, false)))
+    }
+}
+
 impl Tx {
-    pub async fn insert_email_type(&mut self, t: NewEmailType<'_>) -> sqlx::Result<i64> {
+    /// Keeps the type's templates as its version from now on.
+    async fn insert_template_version(
+        &mut self,
+        type_id: i64,
+        t: &NewEmailType<'_>,
+        at: i64,
+    ) -> sqlx::Result<()> {
         with_tx!(self, |conn| {
+            sqlx::query(
+                "INSERT INTO email_type_versions (type_id, subject, html_body, text_body, created_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(type_id)
+            .bind(t.subject)
+            .bind(t.html_body)
+            .bind(t.text_body)
+            .bind(at)
+            .execute(conn)
+            .await
+            .map(drop)
+        })
+    }
+
+    pub async fn insert_email_type(&mut self, t: NewEmailType<'_>) -> sqlx::Result<i64> {
+        let now = now_ms();
+        let id = with_tx!(&mut *self, |conn| {
             sqlx::query_scalar(
                 "INSERT INTO email_types (project_id, name, category, subject, html_body, text_body, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
@@ -53,15 +116,19 @@ impl Tx {
             .bind(t.subject)
             .bind(t.html_body)
             .bind(t.text_body)
-            .bind(now_ms())
+            .bind(now)
             .fetch_one(conn)
             .await
-        })
+        })?;
+        self.insert_template_version(id, &t, now).await?;
+        Ok(id)
     }
 
-    /// Replaces the name, category and templates of an email type.
+    /// Replaces the name, category and templates of an email type (the templates are kept as a new
+    /// version).
     pub async fn update_email_type(&mut self, id: i64, t: NewEmailType<'_>) -> sqlx::Result<()> {
-        with_tx!(self, |conn| {
+        let now = now_ms();
+        with_tx!(&mut *self, |conn| {
             sqlx::query(
             "UPDATE email_types SET name = $1, category = $2, subject = $3, html_body = $4, text_body = $5,
                updated_at = $6 WHERE id = $7"
@@ -71,11 +138,12 @@ impl Tx {
         .bind(t.subject)
         .bind(t.html_body)
         .bind(t.text_body)
-        .bind(now_ms())
+        .bind(now)
         .bind(id)
         .execute(conn)
         .await
         .map(drop)
-        })
+        })?;
+        self.insert_template_version(id, &t, now).await
     }
 }

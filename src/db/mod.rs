@@ -41,7 +41,7 @@ pub use campaigns::{
     BatchCounts, ImportBatch, ImportJob, ImportRow, NewCampaign, PAUSED_UNTIL, RowNote,
 };
 pub use delivery::{Captured, ClaimedEmail, Outcome, OutcomeStatus, SenderRow, TemplateRow};
-pub use email_types::NewEmailType;
+pub use email_types::{NewEmailType, TemplateVersion};
 pub use emails::{EmailRow, EventRow};
 pub use engagement::{EmailRef, status_rank};
 pub use panel_users::{Credentials, NewPanelUser};

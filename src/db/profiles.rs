@@ -391,6 +391,26 @@ impl Db {
         Ok(by_email)
     }
 
+    /// The webhooks about a user's emails, newest first, before the webhook `before`. Reads
+    /// `limit + 1` rows (the caller trims).
+    pub async fn webhooks_of_user(
+        &self,
+        user_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<WebhookDelivery>> {
+        let sql = format!(
+            "{} WHERE e.user_id = $1 AND ($2 IS NULL OR w.id < $2) ORDER BY w.id DESC LIMIT $3",
+            super::webhooks::DELIVERY_SELECT
+        );
+        with_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(user_id)
+            .bind(before)
+            .bind(limit + 1)
+            .fetch_all(pool)
+            .await)
+    }
+
     /// A page of the user's recorded changes, newest first, before the change `before`. Reads
     /// `limit + 1` rows (the caller trims).
     pub async fn user_changes(

@@ -489,7 +489,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The user's email and the parameters that are set (a missing one stays undefined in templates).
-fn user_fields(user: &User) -> Map<String, Value> {
+pub(crate) fn user_fields(user: &User) -> Map<String, Value> {
     let mut fields = Map::new();
     fields.insert("email".into(), user.email.clone().into());
     if let Ok(Value::Object(params)) = serde_json::to_value(&user.params) {

@@ -6,7 +6,7 @@ use leptos_router::{components::A, hooks::use_params};
 
 use crate::{
     components::EmailStatus,
-    model::{EmailDetail, OutboxMessage, format_time},
+    model::{EmailDetail, OutboxMessage, Rerendered, format_time},
     pages::{params::MessageIdParams, webhooks::DeliveriesTable},
     server_fns::users::get_email_detail,
 };
@@ -92,7 +92,7 @@ fn EmailView(detail: EmailDetail) -> impl IntoView {
                 </div>
             </section>
         </div>
-        <ContentSection outbox_id=detail.outbox_id content=detail.content.clone() />
+        <ContentSection outbox_id=detail.outbox_id content=detail.content.clone() rerendered=detail.rerendered.clone() />
         <section class="card" aria-labelledby="data-heading">
             <h2 id="data-heading">"Data and meta of the send"</h2>
             <div class="grid-2">
@@ -114,11 +114,44 @@ fn EmailView(detail: EmailDetail) -> impl IntoView {
     }
 }
 
+/// An email rendered again, clearly labelled as such.
+#[component]
+fn RerenderedCopy(copy: Rerendered) -> impl IntoView {
+    let when = format_time(copy.version_at);
+    let source = if copy.version_matches {
+        format!(
+            "No copy of this email was kept (it went to the SMTP relay, or has not been sent yet). Shown re-rendered from its email type's templates as they were from {when} on, with the email's data and the user's current parameters; links are not tracked and the unsubscribe link points nowhere."
+        )
+    } else {
+        format!(
+            "No copy of this email was kept, and it is older than the kept versions of its templates: shown re-rendered from the oldest kept version ({when}), which may differ from what was sent."
+        )
+    };
+    view! {
+        <p><span class="badge badge-warn">"Re-rendered"</span>" "<span class="muted small">{source}</span></p>
+        {match copy.error {
+            Some(e) => view! { <p class="alert alert-error" role="alert">{format!("It does not render: {e}")}</p> }.into_any(),
+            None => view! {
+                <p><strong>"Subject: "</strong>{copy.subject}</p>
+                <iframe class="email-preview" title="HTML part of the email (re-rendered)" sandbox="" srcdoc=copy.html></iframe>
+                <details>
+                    <summary>"Text part"</summary>
+                    <pre class="email-text">{copy.text}</pre>
+                </details>
+            }.into_any(),
+        }}
+    }
+}
+
 /// The email as it was sent, from the outbox's captured copy.
 #[component]
-fn ContentSection(outbox_id: Option<i64>, content: Option<OutboxMessage>) -> impl IntoView {
-    let body = match content {
-        Some(m) => view! {
+fn ContentSection(
+    outbox_id: Option<i64>,
+    content: Option<OutboxMessage>,
+    rerendered: Option<Rerendered>,
+) -> impl IntoView {
+    let body = match (content, rerendered) {
+        (Some(m), _) => view! {
             <p><strong>"Subject: "</strong>{m.entry.subject.clone()}</p>
             {match m.html.clone() {
                 // A sandbox without scripts: the email's HTML cannot reach the panel.
@@ -131,7 +164,8 @@ fn ContentSection(outbox_id: Option<i64>, content: Option<OutboxMessage>) -> imp
             </details>
         }
         .into_any(),
-        None => view! {
+        (None, Some(r)) => view! { <RerenderedCopy copy=r /> }.into_any(),
+        (None, None) => view! {
             <p class="empty-state">"No copy of this email is stored: it went to the SMTP relay (copies are kept only in the captured outbox), or it has not been sent yet."</p>
         }
         .into_any(),

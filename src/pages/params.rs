@@ -122,7 +122,7 @@ impl UsersQuery {
 /// `?status=…&before=…` of a user's timeline; always parses.
 #[derive(Params, PartialEq, Clone, Default)]
 pub struct TimelineQuery {
-    /// `changes`: the parameter changes instead of the emails.
+    /// `changes`: the parameter changes instead of the emails; `webhooks`: the webhooks about them.
     pub kind: Option<String>,
     pub status: Option<String>,
     pub before: Option<String>,

@@ -14,15 +14,15 @@ use crate::{
     error::AppError,
     model::{
         KeysetPage, SessionUser, TimelineEmail, UserChangeEntry, UserProfile, UserSummary,
-        format_time, subscription_state,
+        WebhookDelivery, format_time, subscription_state,
     },
     pages::{
         params::{IdParams, TimelineQuery, UsersQuery, use_list_query},
         webhooks::DeliveryStatus,
     },
     server_fns::users::{
-        RevealUserAk, SetUserSubscribed, get_user_profile, list_user_changes, list_users,
-        user_project_choices, user_timeline,
+        RevealUserAk, SetUserSubscribed, get_user_profile, list_user_changes, list_user_webhooks,
+        list_users, user_project_choices, user_timeline,
     },
 };
 
@@ -401,9 +401,8 @@ fn ParametersCard(params: UserParams, has_ak: bool, user_id: i64) -> impl IntoVi
     }
 }
 
-/// The user's emails, newest first, each with its status history and webhooks (filter by status), or
-/// the changes of its parameters and subscription (`?kind=changes`).
-/// A profile's timeline resources: the emails, or the parameter changes (`?kind=changes`), of the page's
+/// A profile's timeline resources: the emails (each with its status history and webhooks; filter by
+/// status), the parameter changes (`?kind=changes`) or the webhooks (`?kind=webhooks`) of the page's
 /// user, as the URL's query asks.
 #[derive(Clone, Copy)]
 pub struct Timeline {
@@ -412,6 +411,8 @@ pub struct Timeline {
     emails: Resource<Option<Result<KeysetPage<TimelineEmail>, AppError>>>,
     #[allow(clippy::type_complexity)]
     changes: Resource<Option<Result<KeysetPage<UserChangeEntry>, AppError>>>,
+    #[allow(clippy::type_complexity)]
+    webhooks: Resource<Option<Result<KeysetPage<WebhookDelivery>, AppError>>>,
 }
 
 impl Timeline {
@@ -420,7 +421,7 @@ impl Timeline {
         let emails = Resource::new(
             move || (user_id(), query.get()),
             move |(user_id, q)| async move {
-                if q.kind.as_deref() == Some("changes") {
+                if q.kind.as_deref().is_some_and(|k| !k.is_empty()) {
                     return None;
                 }
                 let status = q.status.clone().unwrap_or_default();
@@ -436,10 +437,20 @@ impl Timeline {
                 Some(list_user_changes(user_id, q.before.clone().unwrap_or_default()).await)
             },
         );
+        let webhooks = Resource::new(
+            move || (user_id(), query.get()),
+            move |(user_id, q)| async move {
+                if q.kind.as_deref() != Some("webhooks") {
+                    return None;
+                }
+                Some(list_user_webhooks(user_id, q.before.clone().unwrap_or_default()).await)
+            },
+        );
         Timeline {
             query,
             emails,
             changes,
+            webhooks,
         }
     }
 }
@@ -450,17 +461,19 @@ fn TimelineSection(user_id: i64, timeline: Timeline) -> impl IntoView {
         query,
         emails: timeline,
         changes,
+        webhooks,
     } = timeline;
-    let changes_shown = move || query.with(|q| q.kind.as_deref() == Some("changes"));
-    let tab = move |changes: bool, label: &'static str| {
-        let href = if changes {
-            format!("/users/{user_id}?kind=changes")
-        } else {
+    let kind = move || query.with(|q| q.kind.clone().unwrap_or_default());
+    let emails_shown = move || kind().is_empty();
+    let tab = move |tab_kind: &'static str, label: &'static str| {
+        let href = if tab_kind.is_empty() {
             format!("/users/{user_id}")
+        } else {
+            format!("/users/{user_id}?kind={tab_kind}")
         };
         view! {
-            // A plain link: the router's `A` would mark both as current (they share the path).
-            <a href=href class="tab-link" aria-current=move || (changes_shown() == changes).then_some("page")>{label}</a>
+            // A plain link: the router's `A` would mark every tab as current (they share the path).
+            <a href=href class="tab-link" aria-current=move || (kind() == tab_kind).then_some("page")>{label}</a>
         }
     };
     view! {
@@ -468,10 +481,11 @@ fn TimelineSection(user_id: i64, timeline: Timeline) -> impl IntoView {
             <div class="card-header">
                 <h2 id="timeline-heading">"Timeline"</h2>
                 <nav class="tab-links" aria-label="Timeline kind">
-                    {tab(false, "Emails")}
-                    {tab(true, "Parameter changes")}
+                    {tab("", "Emails")}
+                    {tab("changes", "Parameter changes")}
+                    {tab("webhooks", "Webhooks")}
                 </nav>
-                {move || (!changes_shown()).then(|| view! {
+                {move || emails_shown().then(|| view! {
                     <Form method="GET" action="" attr:class="filter-form">
                         <label for="timeline-status">"Status"</label>
                         <select id="timeline-status" name="status">
@@ -490,16 +504,56 @@ fn TimelineSection(user_id: i64, timeline: Timeline) -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let q = query.get_untracked();
-                    match (timeline.await, changes.await) {
-                        (Some(Ok(page)), _) => view! { <Timeline page user_id q /> }.into_any(),
-                        (_, Some(Ok(page))) => view! { <ChangesList page user_id /> }.into_any(),
-                        (Some(Err(e)), _) | (_, Some(Err(e))) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
-                        (None, None) => ().into_any(),
+                    match (timeline.await, changes.await, webhooks.await) {
+                        (Some(Ok(page)), _, _) => view! { <Timeline page user_id q /> }.into_any(),
+                        (_, Some(Ok(page)), _) => view! { <ChangesList page user_id /> }.into_any(),
+                        (_, _, Some(Ok(page))) => view! { <WebhooksList page user_id /> }.into_any(),
+                        (Some(Err(e)), _, _) | (_, Some(Err(e)), _) | (_, _, Some(Err(e))) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        (None, None, None) => ().into_any(),
                     }
                 })}
             </Transition>
         </section>
     }
+}
+
+/// The webhooks about a user's emails, newest first: event, email, outcome, tries, last HTTP status.
+#[component]
+fn WebhooksList(page: KeysetPage<WebhookDelivery>, user_id: i64) -> impl IntoView {
+    if page.items.is_empty() {
+        return view! { <p class="empty-state">"No webhooks about this user's emails: its project and account have no Webhooks URL, or no event happened yet."</p> }.into_any();
+    }
+    let older = page
+        .next
+        .as_deref()
+        .map(|c| format!("/users/{user_id}?kind=webhooks&before={}", Url::escape(c)));
+    view! {
+        <div class="table-wrap">
+            <table>
+                <thead><tr><th scope="col">"Created"</th><th scope="col">"Event"</th><th scope="col">"Email"</th><th scope="col">"Status"</th><th scope="col" class="num">"Tries"</th><th scope="col" class="num">"Last HTTP status"</th></tr></thead>
+                <tbody>
+                    {page.items.into_iter().map(|w| view! {
+                        <tr>
+                            <td class="nowrap"><A href=format!("/webhooks/{}", w.id)>{format_time(w.created_at)}</A></td>
+                            <td><code>{w.event_type.clone()}</code></td>
+                            <td>{w.email_message_id.clone().map(|m| view! { <A href=format!("/emails/{}", Url::escape(&m))><code class="wrap">{m.clone()}</code></A> })}</td>
+                            <td><span class="badge">{w.status.clone()}</span></td>
+                            <td class="num">{w.attempts}</td>
+                            <td class="num">{w.last_status.map(|s| s.to_string()).unwrap_or_else(|| "—".into())}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav class="pagination" aria-label="Webhook pages">
+            <A href=format!("/users/{user_id}?kind=webhooks")>"← Newest"</A>
+            {match older {
+                Some(h) => view! { <A href=h attr:rel="next">"Older →"</A> }.into_any(),
+                None => view! { <span class="disabled" aria-disabled="true">"Older →"</span> }.into_any(),
+            }}
+        </nav>
+    }
+    .into_any()
 }
 
 /// The changes of a user's parameters and subscription, newest first.

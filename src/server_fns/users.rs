@@ -9,7 +9,7 @@ use crate::{
     error::AppError,
     model::{
         ActivityEmail, EmailDetail, KeysetPage, ProjectChoice, TimelineEmail, UserChangeEntry,
-        UserProfile, UserSearch,
+        UserProfile, UserSearch, WebhookDelivery,
     },
 };
 
@@ -81,6 +81,18 @@ pub async fn user_timeline(
 }
 
 /// A page of the changes of a user's parameters and subscription, newest first.
+/// A page of the webhooks about the user's emails, newest first; `before`: a `next` cursor.
+#[server(endpoint = "user_webhooks")]
+pub async fn list_user_webhooks(
+    user_id: i64,
+    #[server(default)] before: String,
+) -> Result<KeysetPage<WebhookDelivery>, AppError> {
+    super::ctx::with_actor(|state, actor| async move {
+        crate::services::users::webhooks_of(&state.db, &actor, user_id, &before).await
+    })
+    .await
+}
+
 #[server(endpoint = "user_changes")]
 pub async fn list_user_changes(
     user_id: i64,

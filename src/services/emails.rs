@@ -294,8 +294,13 @@ pub async fn detail(
         Some(id) => Some(crate::services::outbox::get(db, actor, id).await?),
         None => None,
     };
+    let rerendered = match &content {
+        Some(_) => None,
+        None => rerender(db, &email).await?,
+    };
     Ok(crate::model::EmailDetail {
         content,
+        rerendered,
         email,
         type_name: context.type_name,
         project_name: context.project_name,
@@ -303,6 +308,57 @@ pub async fn detail(
         outbox_id: context.outbox_id,
         webhooks,
     })
+}
+
+/// An email rendered again from the version of its templates in effect when it was created, its data
+/// and its user as stored now (links are not tracked; the unsubscribe link points nowhere, so that
+/// staff reading it change nothing).
+async fn rerender(
+    db: &Db,
+    email: &crate::model::Email,
+) -> Result<Option<crate::model::Rerendered>, AppError> {
+    use serde_json::{Map, Value};
+    let Some((version, matches)) = db
+        .template_version_at(email.type_id, email.created_at)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = db.user(None, email.user_id).await? else {
+        return Ok(None);
+    };
+    let data = match serde_json::from_str::<Value>(&email.data) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    let mut context =
+        crate::mail::template_context(&crate::jobs::delivery::user_fields(&user), &data);
+    if let Value::Object(top) = &mut context {
+        top.insert("unsubscribe_url".into(), "#unsubscribe".into());
+    }
+    let rendered = crate::mail::EmailTemplate::compile(
+        &version.subject,
+        &version.html_body,
+        &version.text_body,
+    )
+    .and_then(|t| t.render(&context));
+    let (subject, html, text, error) = match rendered {
+        Ok(r) => (r.subject, r.html, r.text, None),
+        Err(e) => (
+            String::new(),
+            String::new(),
+            String::new(),
+            Some(format!("{}: {}", e.part, e.message)),
+        ),
+    };
+    Ok(Some(crate::model::Rerendered {
+        subject,
+        html,
+        text,
+        version_at: version.created_at,
+        version_matches: matches,
+        error,
+    }))
 }
 
 /// Emails shown on one page of a project's activity list.

@@ -338,6 +338,26 @@ pub async fn changes_of(
     })
 }
 
+/// A page of the webhooks about the user's emails, newest first (before the webhook `before`).
+pub async fn webhooks_of(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    before: &str,
+) -> Result<KeysetPage<crate::model::WebhookDelivery>, AppError> {
+    get(db, actor, user_id).await?;
+    let before = before.trim().parse::<i64>().ok();
+    let mut rows = db
+        .webhooks_of_user(user_id, before, TIMELINE_PER_PAGE)
+        .await?;
+    let more = crate::services::trim_to_page(&mut rows, TIMELINE_PER_PAGE);
+    Ok(KeysetPage {
+        next: rows.last().filter(|_| more).map(|r| r.id.to_string()),
+        prev: None,
+        items: rows,
+    })
+}
+
 /// A page of the user's timeline: emails newest first (before the email `before`, a `next` cursor),
 /// each with its status history and the webhooks about it; `status`: only emails whose current status
 /// it is.
