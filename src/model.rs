@@ -493,6 +493,9 @@ pub struct UserProfile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineEmail {
     pub message_id: String,
+    /// Rendered from the template version in effect when the email was created, its data and the
+    /// user's parameters (`None` when it does not render).
+    pub subject: Option<String>,
     pub type_name: String,
     pub category: String,
     pub status: String,

@@ -729,6 +729,11 @@ async fn the_webhooks_tab_lists_the_webhooks_about_a_user(backend: Backend) {
     assert_eq!(items.len(), 1, "{page}");
     assert_eq!(items[0]["event_type"], "email.sent");
     assert_eq!(items[0]["email_message_id"], anna["message_id"]);
+    // The timeline shows each email's subject.
+    let timeline = app
+        .ok(&csm, "user_timeline", &[("user_id", &user_id)])
+        .await;
+    assert_eq!(timeline["items"][0]["subject"], "Hello Anna", "{timeline}");
     let client = app
         .client_of(&csm, other.account_id, "client@globex.test")
         .await;

@@ -79,6 +79,27 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Every kept version of these email types' templates: (type, version), oldest first.
+    pub async fn template_versions(
+        &self,
+        type_ids: &[i64],
+    ) -> sqlx::Result<Vec<(i64, TemplateVersion)>> {
+        let mut versions = Vec::new();
+        for type_id in type_ids {
+            let rows: Vec<TemplateVersion> = with_pool!(self, |pool| sqlx::query_as(
+                "SELECT subject, html_body, text_body, created_at FROM email_type_versions
+                 WHERE type_id = $1 ORDER BY created_at, id"
+            )
+            .bind(type_id)
+            .fetch_all(pool)
+            .await)?;
+            versions.extend(rows.into_iter().map(|v| (*type_id, v)));
+        }
+        Ok(versions)
+    }
+}
+
 impl Tx {
     /// Keeps the type's templates as its version from now on.
     async fn insert_template_version(

@@ -74,6 +74,8 @@ pub struct TimelineRow {
     pub status: String,
     pub first_status: String,
     pub created_at: i64,
+    pub type_id: i64,
+    pub data: String,
 }
 
 /// Where an email belongs, for its detail page.
@@ -315,7 +317,7 @@ impl Db {
         with_pool!(self, |pool| {
             let mut query = QueryBuilder::new(
                 "SELECT e.id, e.message_id, t.name AS type_name, e.category, e.status, e.first_status,
-                    e.created_at
+                    e.created_at, e.type_id, e.data
                  FROM emails e JOIN email_types t ON t.id = e.type_id WHERE e.user_id = ",
             );
             query.push_bind(user_id);

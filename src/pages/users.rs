@@ -658,6 +658,7 @@ fn TimelineItem(email: TimelineEmail) -> impl IntoView {
                 <EmailStatus status=email.status />
                 <span class="muted small nowrap">{format_time(email.created_at)}</span>
             </div>
+            {email.subject.map(|s| view! { <div class="timeline-subject">{s}</div> })}
             <div class="muted small"><code class="wrap">{email.message_id}</code></div>
             <ol class="status-history" aria-label="Status history">
                 {email.events.into_iter().map(|e| view! {

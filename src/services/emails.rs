@@ -361,6 +361,53 @@ async fn rerender(
     }))
 }
 
+/// The subjects of a page of a user's emails, each rendered from the template version in effect when
+/// the email was created (one read of the types' versions, each version compiled once).
+pub struct Subjects {
+    user: serde_json::Map<String, serde_json::Value>,
+    versions: Vec<(i64, crate::db::TemplateVersion)>,
+    compiled: std::collections::HashMap<(i64, i64), Option<crate::mail::EmailTemplate>>,
+}
+
+impl Subjects {
+    pub async fn of(
+        db: &Db,
+        user: &crate::model::User,
+        rows: &[crate::db::TimelineRow],
+    ) -> Result<Subjects, AppError> {
+        let mut type_ids: Vec<i64> = rows.iter().map(|r| r.type_id).collect();
+        type_ids.sort_unstable();
+        type_ids.dedup();
+        Ok(Subjects {
+            user: crate::jobs::delivery::user_fields(user),
+            versions: db.template_versions(&type_ids).await?,
+            compiled: std::collections::HashMap::new(),
+        })
+    }
+
+    /// The row's subject, or `None` when its templates do not render.
+    pub fn of_row(&mut self, row: &crate::db::TimelineRow) -> Option<String> {
+        let of_type = self.versions.iter().filter(|(t, _)| *t == row.type_id);
+        let version = of_type
+            .clone()
+            .filter(|(_, v)| v.created_at <= row.created_at)
+            .last()
+            .or_else(|| of_type.clone().next())
+            .map(|(_, v)| v)?;
+        let template = self
+            .compiled
+            .entry((row.type_id, version.created_at))
+            .or_insert_with(|| crate::mail::EmailTemplate::compile(&version.subject, "", "").ok())
+            .as_ref()?;
+        let data = match serde_json::from_str::<serde_json::Value>(&row.data) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        let context = crate::mail::template_context(&self.user, &data);
+        template.render(&context).ok().map(|r| r.subject)
+    }
+}
+
 /// Emails shown on one page of a project's activity list.
 pub const ACTIVITY_PER_PAGE: i64 = 50;
 

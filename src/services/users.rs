@@ -368,13 +368,14 @@ pub async fn timeline(
     status: &str,
     before: &str,
 ) -> Result<KeysetPage<TimelineEmail>, AppError> {
-    get(db, actor, user_id).await?;
+    let user = get(db, actor, user_id).await?;
     let status = Some(status.trim()).filter(|s| !s.is_empty());
     let before_id = before.trim().parse::<i64>().ok();
     let mut rows = db
         .timeline_emails(user_id, status, before_id, TIMELINE_PER_PAGE)
         .await?;
     let more = crate::services::trim_to_page(&mut rows, TIMELINE_PER_PAGE);
+    let mut subjects = crate::services::emails::Subjects::of(db, &user, &rows).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut events = db.events_of_emails(&ids).await?;
     let mut webhooks = db.webhooks_of_emails(&ids).await?;
@@ -382,6 +383,7 @@ pub async fn timeline(
     let items = rows
         .into_iter()
         .map(|row| {
+            let subject = subjects.of_row(&row);
             let first = EmailEvent {
                 status: row.first_status,
                 detail: None,
@@ -389,6 +391,7 @@ pub async fn timeline(
             };
             let later = events.remove(&row.id).unwrap_or_default();
             TimelineEmail {
+                subject,
                 webhooks: webhooks.remove(&row.message_id).unwrap_or_default(),
                 message_id: row.message_id,
                 type_name: row.type_name,
