@@ -390,8 +390,7 @@ impl Subjects {
         let of_type = self.versions.iter().filter(|(t, _)| *t == row.type_id);
         let version = of_type
             .clone()
-            .filter(|(_, v)| v.created_at <= row.created_at)
-            .last()
+            .rfind(|(_, v)| v.created_at <= row.created_at)
             .or_else(|| of_type.clone().next())
             .map(|(_, v)| v)?;
         let template = self
