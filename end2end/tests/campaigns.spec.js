@@ -37,7 +37,7 @@ test('a client uploads a CSV, launches the campaign and follows it to a user', a
   const context = await browser.newContext();
   const client = await context.newPage();
   const errors = [];
-  client.on('pageerror', (e) => errors.push(`${client.url()}: ${e.message}`));
+  client.on('pageerror', (e) => { console.log('PAGEERROR', client.url(), e.message.slice(0, 400)); errors.push(`${client.url()}: ${e.message}`); });
   await signIn(client, { email: clientEmail, password: 'client-password-1' });
   await expect(client.getByRole('heading', { name: 'Projects', level: 1 })).toBeVisible();
   await client.getByRole('link', { name: 'Shop' }).click();

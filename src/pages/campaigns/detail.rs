@@ -26,9 +26,6 @@ use crate::{
     },
 };
 
-/// The page's head: the campaign, and a draft's mapping preview (`None` once launched).
-type Head = (CampaignView, Option<Result<CampaignPreview, AppError>>);
-
 fn state_of(view: &Option<Result<CampaignView, AppError>>) -> Option<String> {
     view.as_ref()?
         .as_ref()
@@ -49,17 +46,12 @@ pub fn CampaignPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let tick = RwSignal::new(0u32);
     // Every resource is made here, outside the `Suspend`s (resources made inside break hydration).
-    let head = Resource::new(
+    // Two plain resources, each one server function (a resource awaiting two in a row hydrated
+    // with a mismatch now and then): the campaign, and its preview (rows only for a draft).
+    let head = Resource::new(move || (id(), refresh.get()), |(id, _)| get_campaign(id));
+    let preview = Resource::new(
         move || (id(), refresh.get()),
-        |(id, _)| async move {
-            let view = get_campaign(id).await?;
-            let preview = if view.campaign.state == "draft" {
-                Some(get_campaign_preview(id).await)
-            } else {
-                None
-            };
-            Ok::<Head, AppError>((view, preview))
-        },
+        |(id, _)| get_campaign_preview(id),
     );
     let progress = Resource::new(
         move || (id(), refresh.get(), tick.get()),
@@ -122,7 +114,7 @@ pub fn CampaignPage() -> impl IntoView {
         let shown = head.with_untracked(|h| {
             h.as_ref()
                 .and_then(|h| h.as_ref().ok())
-                .map(|(v, _)| v.campaign.state.clone())
+                .map(|v| v.campaign.state.clone())
         });
         if shown.is_some_and(|s| s != live)
             && asked_for.with_value(|a| a.as_deref() != Some(live.as_str()))
@@ -135,8 +127,12 @@ pub fn CampaignPage() -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the campaign…"</p> }>
             {move || Suspend::new(async move {
+                let preview = preview.await;
                 match head.await {
-                    Ok((view, preview)) => view! { <CampaignHead view preview launch control discard /> }.into_any(),
+                    Ok(view) => {
+                        let preview = (view.campaign.state == "draft").then_some(preview);
+                        view! { <CampaignHead view preview launch control discard /> }.into_any()
+                    }
                     Err(e) => view! {
                         <Title text="Campaign" />
                         <nav class="breadcrumbs" aria-label="Breadcrumb"><A href="/campaigns">"Campaigns"</A></nav>
