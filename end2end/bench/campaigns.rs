@@ -46,6 +46,7 @@ const POSTGRES_CEILING_DB: &str = "mailroom_bench_campaigns_ceiling";
 const PROBE_RATE: f64 = 50.0;
 /// Probe sends before the upload starts, for the idle latency.
 const PROBE_IDLE: Duration = Duration::from_secs(2);
+/// How often the import's progress is read (`poll-ms=N` changes it).
 const POLL: Duration = Duration::from_millis(100);
 /// A duplicate row repeats the address of the row this many rows before it.
 const DUPLICATE_LAG: u64 = 499;
@@ -256,9 +257,10 @@ impl Drop for Server {
 }
 
 /// The release server on the database, without delivery workers, its working folder `dir` (where a
-/// PostgreSQL process keeps its uploads).
+/// PostgreSQL process keeps its uploads) and its log `dir/server.log`.
 async fn start_server(url: &str, dir: &Path) -> Server {
     let port = free_port();
+    let log = std::fs::File::create(dir.join("server.log")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_mailroom"))
         .arg("serve")
         .current_dir(dir)
@@ -267,7 +269,7 @@ async fn start_server(url: &str, dir: &Path) -> Server {
         .env("RUST_LOG", "warn")
         .env("MAILROOM_DELIVERY_WORKERS", "0")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let server = Server {
@@ -286,12 +288,31 @@ async fn start_server(url: &str, dir: &Path) -> Server {
     panic!("the server did not start");
 }
 
+/// The server's warnings and errors (its log at `warn`): how many, and the first few.
+fn print_server_log(dir: &Path) {
+    let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+    let problems: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(" WARN ") || l.contains(" ERROR "))
+        .collect();
+    let errors = problems.iter().filter(|l| l.contains(" ERROR ")).count();
+    println!(
+        "  server log: {} errors, {} warnings",
+        errors,
+        problems.len() - errors
+    );
+    for line in problems.iter().take(3) {
+        println!("    {}", line.chars().take(300).collect::<String>());
+    }
+}
+
 /// One trigger send of the probe: when it was sent (seconds after the probe started), its latency.
 #[derive(Debug, Clone, Copy)]
 struct ProbeSample {
     at: f64,
     ms: f64,
-    ok: bool,
+    /// The answer's status; 0 when none came.
+    status: u16,
 }
 
 /// Sends `POST /v1/emails` (a new user each) at `PROBE_RATE` a second, each on its own task (so that
@@ -332,17 +353,17 @@ fn start_probe(
                 .body(body);
             sends.spawn(async move {
                 let sent = Instant::now();
-                let ok = match request.send().await {
+                let status = match request.send().await {
                     Ok(res) => {
-                        let success = res.status().is_success();
-                        res.bytes().await.is_ok() && success
+                        let status = res.status().as_u16();
+                        if res.bytes().await.is_ok() { status } else { 0 }
                     }
-                    Err(_) => false,
+                    Err(_) => 0,
                 };
                 ProbeSample {
                     at: sent.duration_since(started).as_secs_f64(),
                     ms: sent.elapsed().as_secs_f64() * 1000.0,
-                    ok,
+                    status,
                 }
             });
         }
@@ -350,10 +371,12 @@ fn start_probe(
     })
 }
 
-/// Latencies of the probe's sends started in `from..to` (seconds after the probe started).
+/// Latencies of the probe's sends started in `from..to` (seconds after the probe started), of those
+/// answered 2xx; the others counted by status (0: no answer).
 struct ProbeStats {
     count: usize,
     failed: usize,
+    failures: std::collections::BTreeMap<u16, usize>,
     p50: f64,
     p99: f64,
     max: f64,
@@ -364,11 +387,17 @@ fn probe_stats(samples: &[ProbeSample], from: f64, to: f64) -> ProbeStats {
         .iter()
         .filter(|s| s.at >= from && s.at < to)
         .collect();
-    let mut ms: Vec<f64> = chosen.iter().filter(|s| s.ok).map(|s| s.ms).collect();
+    let ok = |s: &&&ProbeSample| (200..300).contains(&s.status);
+    let mut ms: Vec<f64> = chosen.iter().filter(ok).map(|s| s.ms).collect();
     ms.sort_by(f64::total_cmp);
+    let mut failures = std::collections::BTreeMap::new();
+    for s in chosen.iter().filter(|s| !ok(s)) {
+        *failures.entry(s.status).or_insert(0) += 1;
+    }
     ProbeStats {
         count: chosen.len(),
-        failed: chosen.iter().filter(|s| !s.ok).count(),
+        failed: failures.values().sum(),
+        failures,
         p50: percentile(&ms, 50.0),
         p99: percentile(&ms, 99.0),
         max: ms.last().copied().unwrap_or(f64::NAN),
@@ -376,9 +405,23 @@ fn probe_stats(samples: &[ProbeSample], from: f64, to: f64) -> ProbeStats {
 }
 
 fn print_probe(label: &str, s: &ProbeStats) {
+    let failures: Vec<String> = s
+        .failures
+        .iter()
+        .map(|(status, n)| format!("{n} × {status}"))
+        .collect();
     println!(
-        "  probe {label:<16} {:>5} sends ({} failed): p50 {:>6.2} ms, p99 {:>7.2} ms, max {:>7.2} ms",
-        s.count, s.failed, s.p50, s.p99, s.max
+        "  probe {label:<16} {:>5} sends ({} failed{}): p50 {:>6.2} ms, p99 {:>7.2} ms, max {:>7.2} ms",
+        s.count,
+        s.failed,
+        if failures.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", failures.join(", "))
+        },
+        s.p50,
+        s.p99,
+        s.max
     );
 }
 
@@ -401,6 +444,7 @@ async fn import_through_server(
     csv: &Path,
     rows: u64,
     expect: Expected,
+    poll: Duration,
 ) -> (f64, f64, f64, ProbeStats) {
     let started = Instant::now();
     let tenant = OperatorTenant::create(url, PLAIN_TEMPLATES);
@@ -485,7 +529,7 @@ async fn import_through_server(
             next_report += 5.0;
         }
         assert!(since < 3600.0, "the import took over an hour: {campaign}");
-        tokio::time::sleep(POLL).await;
+        tokio::time::sleep(poll).await;
     };
     let import_secs = answered.elapsed().as_secs_f64();
     let import_end = probe_started.elapsed().as_secs_f64();
@@ -494,6 +538,7 @@ async fn import_through_server(
     let samples = probe.await.unwrap();
     let rss = peak_rss_mib(pid);
     drop(server);
+    print_server_log(dir);
 
     let p = &campaign["progress"];
     let n = |key: &str| p[key].as_u64().unwrap_or(u64::MAX);
@@ -1087,7 +1132,13 @@ async fn main() {
     let quick = args.iter().any(|a| a == "quick");
     let sqlite = !args.iter().any(|a| a == "postgres") || args.iter().any(|a| a == "sqlite");
     let postgres = !args.iter().any(|a| a == "sqlite") || args.iter().any(|a| a == "postgres");
-    let rows: u64 = if quick { 100_000 } else { 1_000_000 };
+    // `rows=N` and `poll-ms=N` for investigating (the targets are for 1,000,000 rows and 100 ms).
+    let setting = |name: &str| {
+        args.iter()
+            .find_map(|a| a.strip_prefix(name)?.strip_prefix('=')?.parse::<u64>().ok())
+    };
+    let rows: u64 = setting("rows").unwrap_or(if quick { 100_000 } else { 1_000_000 });
+    let poll = setting("poll-ms").map_or(POLL, Duration::from_millis);
 
     let scratch = tempfile::Builder::new()
         .prefix("mailroom-bench-campaigns-")
@@ -1100,13 +1151,14 @@ async fn main() {
     let expect = expected(rows);
     println!(
         "Campaign import of {} rows: {:.1} MB CSV written in {:.1} s ({} valid, {} bad, {} duplicate rows); \
-         probe {PROBE_RATE:.0} trigger sends/s",
+         probe {PROBE_RATE:.0} trigger sends/s, progress read every {} ms",
         thousands(rows),
         mb(file_bytes),
         started.elapsed().as_secs_f64(),
         thousands(expect.valid),
         thousands(expect.rejected),
-        thousands(expect.duplicate)
+        thousands(expect.duplicate),
+        poll.as_millis()
     );
 
     let mut outcomes = Vec::new();
@@ -1116,7 +1168,7 @@ async fn main() {
         std::fs::create_dir_all(&work).unwrap();
         let url = format!("sqlite://{}", work.join("mailroom.db").display());
         let (upload_secs, import_secs, rss_mib, probe) =
-            import_through_server(&url, &work, &csv, rows, expect).await;
+            import_through_server(&url, &work, &csv, rows, expect, poll).await;
         let _ = std::fs::remove_dir_all(&work);
         std::fs::create_dir_all(&work).unwrap();
         let in_process = import_in_process(
@@ -1156,7 +1208,7 @@ async fn main() {
                 let work = dir.join("postgres");
                 std::fs::create_dir_all(&work).unwrap();
                 let (upload_secs, import_secs, rss_mib, probe) =
-                    import_through_server(&url, &work, &csv, rows, expect).await;
+                    import_through_server(&url, &work, &csv, rows, expect, poll).await;
                 drop_postgres(POSTGRES_DB).await;
                 let in_process_url = fresh_postgres(POSTGRES_DB).await.unwrap();
                 let in_process = import_in_process(&in_process_url, &csv, rows).await;
