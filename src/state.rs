@@ -56,6 +56,9 @@ pub struct Shared {
     pub send_scopes: Arc<SendScopes>,
     /// Wakes the delivery workers when sends were stored.
     pub delivery_wake: Arc<Notify>,
+    /// Wakes this process's campaign importer when a campaign was launched or resumed (it also
+    /// looks every second, for scheduled campaigns and other processes' launches).
+    pub import_wake: Arc<Notify>,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
     /// Posts signed webhooks (the sender's and the panel's test events).
@@ -89,6 +92,7 @@ impl AppState {
             send_writer: SendWriter::start(&db, delivery_wake.clone())?,
             send_scopes: Arc::default(),
             delivery_wake,
+            import_wake: Arc::new(Notify::new()),
             metrics: Arc::default(),
             webhook_client,
             upload_dir,

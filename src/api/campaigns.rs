@@ -245,6 +245,7 @@ pub async fn create(
             return Err(upload_problem(e));
         }
     };
+    state.import_wake.notify_one();
     Ok(data(campaign_json(&campaign, &[])))
 }
 

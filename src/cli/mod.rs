@@ -209,6 +209,7 @@ async fn execute(command: Command) -> anyhow::Result<Option<String>> {
             ImportOptions::default(),
             state.delivery_wake.clone(),
         )
+        .woken_by(state.import_wake.clone())
         .spawn();
         server::serve(state, listener, server::shutdown_signal()).await?;
         importer.stop().await;

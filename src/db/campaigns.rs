@@ -448,6 +448,8 @@ impl Db {
         batch: &ImportBatch,
         lease_until: i64,
     ) -> sqlx::Result<Option<BatchCounts>> {
+        // On SQLite, in turn with the send writer: a send waits for this batch at most.
+        let _turn = self.write_turn().await;
         let now = now_ms();
         let mut tx = self.begin().await?;
         // A write first: on SQLite it takes the write lock at once, on PostgreSQL the campaign's row

@@ -33,6 +33,7 @@ mod sends;
 mod sessions;
 mod settings;
 mod stats;
+mod turns;
 mod users;
 mod webhooks;
 
@@ -50,6 +51,7 @@ pub use projects::WebhookSecrets;
 pub use sends::{EnqueueOutcome, Enqueued, IdempotencyKey, IdempotencyRecord, NewEmail, SendStore};
 pub use sessions::SessionStore;
 pub use stats::DAY_MS;
+pub use turns::WriteTurns;
 pub use webhooks::{WebhookJob, WebhookNext, WebhookOutcome};
 
 /// Runs the same query code on whichever pool `db` holds.
@@ -188,6 +190,19 @@ impl Db {
             Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
+    }
+
+    /// On SQLite, waits for this process's turn to write (see `turns`), held until the guard is
+    /// dropped; on PostgreSQL, which takes concurrent writers, nothing to wait for.
+    pub async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self {
+            Db::Sqlite(pool) => Some(
+                turns::write_turns(&pool.connect_options())
+                    .lock_owned()
+                    .await,
+            ),
+            Db::Postgres(_) => None,
+        }
     }
 
     /// True when the database answers a trivial query (for `/readyz`).

@@ -45,6 +45,8 @@ pub struct Importer {
     options: ImportOptions,
     /// Wakes the delivery workers after each batch of queued emails.
     delivery_wake: Arc<Notify>,
+    /// Wakes the importer before its next look (a launch in this process).
+    wake: Arc<Notify>,
 }
 
 /// A running importer.
@@ -73,7 +75,13 @@ impl Importer {
             dir,
             options,
             delivery_wake,
+            wake: Arc::new(Notify::new()),
         }
+    }
+
+    /// Looks for due imports as soon as `wake` is notified, not only every second.
+    pub fn woken_by(self, wake: Arc<Notify>) -> Importer {
+        Importer { wake, ..self }
     }
 
     /// Runs until stopped: imports whatever is due, looks again every second.
@@ -91,6 +99,7 @@ impl Importer {
                 };
                 tokio::select! {
                     _ = tokio::time::sleep(idle) => {}
+                    _ = self.wake.notified() => {}
                     _ = stopped.changed() => {}
                 }
             }

@@ -66,7 +66,10 @@ pub async fn launch_campaign(
                     .timestamp_millis(),
             ),
         };
-        crate::services::campaigns::launch(&state.db, &actor, id, &uses, starts_at).await
+        let campaign =
+            crate::services::campaigns::launch(&state.db, &actor, id, &uses, starts_at).await?;
+        state.import_wake.notify_one();
+        Ok(campaign)
     })
     .await
 }
@@ -87,7 +90,11 @@ pub async fn control_campaign(id: i64, action: String) -> Result<Campaign, AppEr
                 });
             }
         };
-        control(&state.db, &actor, &state.upload_dir, id, action).await
+        let campaign = control(&state.db, &actor, &state.upload_dir, id, action).await?;
+        if action == Control::Resume {
+            state.import_wake.notify_one();
+        }
+        Ok(campaign)
     })
     .await
 }

@@ -45,7 +45,11 @@ impl SendStore {
         batch: &[NewEmail],
     ) -> anyhow::Result<Vec<EnqueueOutcome>> {
         match self {
-            SendStore::Sqlite(sends) => sends.enqueue_emails(batch),
+            SendStore::Sqlite(sends) => {
+                let turns = sends.turns.clone();
+                let _turn = turns.lock().await;
+                sends.enqueue_emails(batch)
+            }
             SendStore::Postgres(pool) => Ok(postgres::enqueue_emails(pool, batch).await?),
         }
     }

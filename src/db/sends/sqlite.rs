@@ -27,6 +27,7 @@ use super::{
     },
     checkpointer::{Checkpointer, passive_checkpoint},
 };
+use crate::db::turns::{WriteTurns, write_turns};
 use crate::db::{
     now_ms,
     users::{UPDATE_USER_SQL, param_columns},
@@ -102,6 +103,8 @@ static INSERT_EMAILS: LazyLock<[String; 5]> = LazyLock::new(|| {
 /// The send writer's SQLite connection.
 pub struct SqliteSends {
     conn: Connection,
+    /// Taken around each batch: the writer takes turns with the campaign importer (see `turns`).
+    pub(super) turns: WriteTurns,
     /// Set by the checkpointer when the WAL should start over (see `Checkpointer`); `None` in memory.
     restart_wal: Option<Arc<AtomicBool>>,
     /// Dropped with the writer: the checkpointer's thread then ends.
@@ -163,6 +166,7 @@ impl SqliteSends {
         conn.set_prepared_statement_cache_capacity(16);
         let mut sends = SqliteSends {
             conn,
+            turns: write_turns(options),
             restart_wal: None,
             _checkpointer: None,
         };
