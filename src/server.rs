@@ -51,7 +51,10 @@ pub fn router(state: AppState) -> Router {
         // Renders each route in its own SsrMode (the panel's pages wait for their data).
         leptos_axum::render_route_with_context::<AppState, _>(
             routes.clone(),
-            move || provide_context(state.clone()),
+            move || {
+                provide_context(state.clone());
+                provide_context(crate::server_fns::ctx::RenderUser::default());
+            },
             move || shell(options.clone()),
         )
     };

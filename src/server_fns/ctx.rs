@@ -31,16 +31,31 @@ pub async fn client_ip() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
+/// The signed-in user as read once for the page being rendered on the server: a page's resources call
+/// several server functions in the same request (the shell's user, the page's data), and each would
+/// read the user again. Provided per page request (`server::router`); a server function called by the
+/// browser has none and reads the user itself.
+#[derive(Clone, Default)]
+pub struct RenderUser(std::sync::Arc<tokio::sync::OnceCell<Option<SessionUser>>>);
+
 /// The signed-in user, if the session has one that still exists and is enabled.
 pub async fn session_user(state: &AppState) -> Result<Option<SessionUser>, AppError> {
-    let session = session().await?;
-    let id = session
-        .get::<i64>(USER_ID_KEY)
-        .await
-        .map_err(|e| internal("session read failed", e))?;
-    match id {
-        Some(id) => crate::services::auth::session_user(&state.db, id).await,
-        None => Ok(None),
+    // Taken before awaiting, like every context.
+    let memo = use_context::<RenderUser>();
+    let read = async {
+        let session = session().await?;
+        let id = session
+            .get::<i64>(USER_ID_KEY)
+            .await
+            .map_err(|e| internal("session read failed", e))?;
+        match id {
+            Some(id) => crate::services::auth::session_user(&state.db, id).await,
+            None => Ok(None),
+        }
+    };
+    match memo {
+        Some(memo) => memo.0.get_or_try_init(|| read).await.cloned(),
+        None => read.await,
     }
 }
 
