@@ -468,6 +468,10 @@ impl Db {
         if importing == 0 {
             return Ok(None);
         }
+        // The batch's multi-row INSERTs (thousands of values each) planned once per connection, not
+        // at every batch: their plans do not depend on table sizes (values in, conflicts found by the
+        // arbiter index), and planning them took as long as running them.
+        plan_cache_mode(&mut tx, Plans::Generic).await?;
         let mut counts = BatchCounts::default();
         let users = upsert_users(&mut tx, job.project_id, &batch.rows, now, &mut counts).await?;
         let mut notes = batch.notes.clone();
@@ -507,6 +511,28 @@ impl Db {
         tx.commit().await?;
         Ok(Some(counts))
     }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Plans {
+    /// One plan per statement and connection, whatever the values.
+    Generic,
+    /// Each statement planned with its values and the tables as they are.
+    Custom,
+}
+
+/// On PostgreSQL, how the transaction's next statements are planned (`SET LOCAL plan_cache_mode`; the
+/// connections' default is `force_custom_plan`, see `Db::connect`). Nothing on SQLite.
+async fn plan_cache_mode(tx: &mut Tx, plans: Plans) -> sqlx::Result<()> {
+    if let Tx::Postgres(tx) = tx {
+        sqlx::query(match plans {
+            Plans::Generic => "SET LOCAL plan_cache_mode = force_generic_plan",
+            Plans::Custom => "SET LOCAL plan_cache_mode = force_custom_plan",
+        })
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// A batch's user: id and whether it can be mailed.
@@ -585,6 +611,8 @@ async fn upsert_users(
         if unchanged.is_empty() {
             continue;
         }
+        // A lookup: planned for the table as it is now (see `plan_cache_mode`).
+        plan_cache_mode(tx, Plans::Custom).await?;
         let found: Vec<(i64, String, bool)> = with_tx!(&mut *tx, |conn| {
             let mut select = QueryBuilder::new(
                 "SELECT id, email, subscribed <> 0 AND suppressed_reason IS NULL AS sendable FROM users
@@ -601,6 +629,7 @@ async fn upsert_users(
         for (id, email, sendable) in found {
             users.insert(email, StoredUser { id, sendable });
         }
+        plan_cache_mode(tx, Plans::Generic).await?;
     }
     Ok(users)
 }
