@@ -521,8 +521,8 @@ enum Plans {
     Custom,
 }
 
-/// On PostgreSQL, how the transaction's next statements are planned (`SET LOCAL plan_cache_mode`; the
-/// connections' default is `force_custom_plan`, see `Db::connect`). Nothing on SQLite.
+/// On PostgreSQL, how the transaction's next statements are planned (`SET LOCAL plan_cache_mode`; see
+/// `sends::postgres::enqueue_emails` for why a lookup wants custom plans). Nothing on SQLite.
 async fn plan_cache_mode(tx: &mut Tx, plans: Plans) -> sqlx::Result<()> {
     if let Tx::Postgres(tx) = tx {
         sqlx::query(match plans {

@@ -10,7 +10,7 @@ use std::{str::FromStr, time::Duration};
 use anyhow::Context;
 use sqlx::{
     PgPool, SqlitePool,
-    postgres::{PgConnectOptions, PgPoolOptions},
+    postgres::PgPoolOptions,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
@@ -159,20 +159,10 @@ impl Db {
                 .with_context(|| format!("cannot open SQLite database {:?}", redact_url(url)))?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            // Every statement planned with its values and the table sizes of the moment. sqlx prepares
-            // each statement once per connection, and after five runs PostgreSQL may keep one generic
-            // plan for it; a generic plan made while a table was small (a new project, the first
-            // minute of a campaign's import) scans that table, and stays until the next ANALYZE.
-            // Seen: the send writer's user lookup took 13 s a batch during a 1,000,000-row import
-            // (a sequential scan per looked-up address), answering trigger sends after seconds. Planning
-            // costs tens of microseconds per statement; the send writer's are per batch, not per send.
-            let options = PgConnectOptions::from_str(url)
-                .with_context(|| format!("invalid PostgreSQL URL {:?}", redact_url(url)))?
-                .options([("plan_cache_mode", "force_custom_plan")]);
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
+                .connect(url)
                 .await
                 .with_context(|| format!("cannot connect to PostgreSQL at {}", redact_url(url)))?;
             Ok(Db::Postgres(pool))
