@@ -51,7 +51,6 @@ pub use projects::WebhookSecrets;
 pub use sends::{EnqueueOutcome, Enqueued, IdempotencyKey, IdempotencyRecord, NewEmail, SendStore};
 pub use sessions::SessionStore;
 pub use stats::DAY_MS;
-pub use turns::WriteTurns;
 pub use webhooks::{WebhookJob, WebhookNext, WebhookOutcome};
 
 /// Runs the same query code on whichever pool `db` holds.
