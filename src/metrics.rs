@@ -67,6 +67,11 @@ impl Metrics {
             .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
     }
 
+    /// Webhooks delivered (answered 2xx) since the process started.
+    pub fn webhooks_delivered(&self) -> u64 {
+        self.webhooks_delivered.load(Ordering::Relaxed)
+    }
+
     /// Seconds spent storing webhook attempts.
     pub fn webhook_record_secs(&self) -> f64 {
         self.webhook_record_us.load(Ordering::Relaxed) as f64 / 1e6

@@ -8,6 +8,7 @@
 //! page 5,000 (reached by following the keyset links), the activity list filtered by status, and the
 //! project page with its chart. Reported per page: requests/s, p50 and p99 (median of 3 runs), beside
 //! the target (p50 < 15 ms, p99 < 60 ms); then each page's queries with their plans.
+//! `keep` leaves the seeded databases behind and `reuse` measures them again without seeding.
 use std::{
     process::{Child, Command, Stdio},
     str::FromStr,
@@ -221,8 +222,17 @@ async fn seed(url: &str, scale: &Scale) -> i64 {
             started.elapsed().as_secs_f64()
         );
     }
-    // Statistics for the planners, as a database in use has them.
-    execute(&db, "ANALYZE").await;
+    // Statistics for the planners and (PostgreSQL) the visibility map, as a database in use has them
+    // from autovacuum (which the PostgreSQL of the test machines runs with turned off).
+    execute(
+        &db,
+        if postgres {
+            "VACUUM ANALYZE"
+        } else {
+            "ANALYZE"
+        },
+    )
+    .await;
     let started = Instant::now();
     let rows = db.roll_up_daily(i64::MAX).await.unwrap();
     println!(
@@ -231,6 +241,25 @@ async fn seed(url: &str, scale: &Scale) -> i64 {
     );
     db.close().await;
     project_ids[0]
+}
+
+/// Whether the database at `url` already holds a seeded run (kept by `keep`).
+async fn seeded(url: &str) -> bool {
+    let Ok(db) = Db::connect(url).await else {
+        return false;
+    };
+    let count: Option<i64> = match &db {
+        Db::Sqlite(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE id <= 10")
+            .fetch_one(pool)
+            .await
+            .ok(),
+        Db::Postgres(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE id <= 10")
+            .fetch_one(pool)
+            .await
+            .ok(),
+    };
+    db.close().await;
+    count == Some(10)
 }
 
 async fn start_server(url: &str) -> (Child, String) {
@@ -311,9 +340,16 @@ fn plan_queries(postgres: bool) -> Vec<(&'static str, String)> {
         "u.email"
     };
     // As `db::profiles` reads users: with their latest email.
-    let summary = "SELECT u.id, u.email, p.name, a.name, le.status, le.created_at FROM users u
-        JOIN projects p ON p.id = u.project_id JOIN accounts a ON a.id = p.account_id
-        LEFT JOIN emails le ON le.id = (SELECT MAX(e.id) FROM emails e WHERE e.user_id = u.id)";
+    let latest = if postgres {
+        "LEFT JOIN LATERAL (SELECT e.id, e.status, e.created_at FROM emails e WHERE e.user_id = u.id
+           ORDER BY e.id DESC LIMIT 1) le ON true"
+    } else {
+        "LEFT JOIN emails le ON le.id = (SELECT MAX(e.id) FROM emails e WHERE e.user_id = u.id)"
+    };
+    let summary = format!(
+        "SELECT u.id, u.email, p.name, a.name, le.status, le.created_at FROM users u
+        JOIN projects p ON p.id = u.project_id JOIN accounts a ON a.id = p.account_id {latest}"
+    );
     vec![
         (
             "users search by prefix",
@@ -398,10 +434,15 @@ async fn print_plans(url: &str) {
     db.close().await;
 }
 
-async fn measure(label: &str, url: &str, scale: &Scale) {
+async fn measure(label: &str, url: &str, scale: &Scale, reuse: bool) {
     println!("\n{label}");
     let started = Instant::now();
-    let project_id = seed(url, scale).await;
+    let project_id = if reuse && seeded(url).await {
+        println!("  reusing the database a `keep` run left");
+        1
+    } else {
+        seed(url, scale).await
+    };
     println!("  seeding in all: {:.0} s", started.elapsed().as_secs_f64());
     let (mut server, base) = start_server(url).await;
     let cookie = sign_in(&base).await;
@@ -495,21 +536,37 @@ async fn main() {
         scale.emails * 3,
         scale.seconds
     );
+    // `keep` leaves the seeded databases (SQLite in target/, PostgreSQL `mailroom_bench_pages`) for
+    // looking at plans; `reuse` measures them again without seeding (same scale only).
+    let keep = args.iter().any(|a| a == "keep");
+    let reuse = args.iter().any(|a| a == "reuse");
     let dir = tempfile::tempdir().unwrap();
-    let sqlite_url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("pages.db").display()
-    );
+    let sqlite_path = if keep || reuse {
+        std::path::PathBuf::from("target/bench-pages.db")
+    } else {
+        dir.path().join("pages.db")
+    };
     if !args.iter().any(|a| a == "postgres") {
-        measure("SQLite", &sqlite_url, &scale).await;
+        if !(reuse && sqlite_path.exists()) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", sqlite_path.display()));
+            }
+        }
+        let url = format!("sqlite://{}?mode=rwc", sqlite_path.display());
+        measure("SQLite", &url, &scale, reuse).await;
     }
     if !sqlite_only {
-        match fresh_postgres(POSTGRES_DB).await {
-            Some(url) => {
-                measure("PostgreSQL", &url, &scale).await;
-                drop_postgres(POSTGRES_DB).await;
+        let url = format!("postgres://postgres@127.0.0.1:5432/{POSTGRES_DB}");
+        if reuse && seeded(&url).await {
+            measure("PostgreSQL", &url, &scale, true).await;
+        } else {
+            match fresh_postgres(POSTGRES_DB).await {
+                Some(url) => measure("PostgreSQL", &url, &scale, false).await,
+                None => println!("\nPostgreSQL: not answering at 127.0.0.1:5432, skipped"),
             }
-            None => println!("\nPostgreSQL: not answering at 127.0.0.1:5432, skipped"),
+        }
+        if !keep && !reuse {
+            drop_postgres(POSTGRES_DB).await;
         }
     }
 }
