@@ -43,7 +43,7 @@ const SUMMARY_COLUMNS: &str = "u.id, u.project_id, p.name AS project_name, p.acc
     u.suppressed_reason, u.created_at, u.updated_at";
 
 /// Users with their latest email (`le`: an index seek on `emails (user_id, id)` and a row by id).
-static SUMMARY_SELECT: LazyLock<String> = LazyLock::new(|| {
+static SUMMARY_SELECT_SQLITE: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {SUMMARY_COLUMNS}, le.id AS last_email_id, le.status AS last_status,
             le.created_at AS last_email_at
@@ -51,6 +51,27 @@ static SUMMARY_SELECT: LazyLock<String> = LazyLock::new(|| {
          LEFT JOIN emails le ON le.id = (SELECT MAX(e.id) FROM emails e WHERE e.user_id = u.id)"
     )
 });
+
+/// The same on PostgreSQL, where the latest email is a lateral read down `emails (user_id, id)`: the
+/// planner plans it in under half the time of the `MAX` subquery joined by id (these pages plan each
+/// execution: their cursors and prefixes make a generic plan costlier), and runs it in half the time.
+static SUMMARY_SELECT_POSTGRES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {SUMMARY_COLUMNS}, le.id AS last_email_id, le.status AS last_status,
+            le.created_at AS last_email_at
+         FROM users u JOIN projects p ON p.id = u.project_id JOIN accounts a ON a.id = p.account_id
+         LEFT JOIN LATERAL (SELECT e.id, e.status, e.created_at FROM emails e WHERE e.user_id = u.id
+           ORDER BY e.id DESC LIMIT 1) le ON true"
+    )
+});
+
+fn summary_select(postgres: bool) -> &'static str {
+    if postgres {
+        &SUMMARY_SELECT_POSTGRES
+    } else {
+        &SUMMARY_SELECT_SQLITE
+    }
+}
 
 /// Users by their latest email, newest first: each user's latest email (`e`, the one with no newer
 /// email of the same user), read down the emails' primary key.
@@ -162,7 +183,7 @@ impl Db {
         let ascending = by_email != backward;
         let email = email_column(postgres);
         with_pool!(self, |pool| {
-            let mut query = QueryBuilder::new(format!("{} WHERE 1 = 1", *SUMMARY_SELECT));
+            let mut query = QueryBuilder::new(format!("{} WHERE 1 = 1", summary_select(postgres)));
             push_user_filter!(query, filter, postgres);
             if let Some(status) = &filter.last_status {
                 query.push(" AND le.status = ").push_bind(status.clone());
@@ -233,8 +254,10 @@ impl Db {
         };
         let id = term.parse::<i64>().ok();
         with_pool!(self, |pool| {
-            let mut query =
-                QueryBuilder::new(format!("{} WHERE (u.client_user_id = ", *SUMMARY_SELECT));
+            let mut query = QueryBuilder::new(format!(
+                "{} WHERE (u.client_user_id = ",
+                summary_select(postgres)
+            ));
             query.push_bind(term.to_owned());
             if let Some(id) = id {
                 query.push(" OR u.id = ").push_bind(id);
