@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_context(state.clone());
                 provide_context(crate::server_fns::ctx::RenderUser::default());
+                provide_context(crate::server_fns::ctx::RenderProjects::default());
             },
             move || shell(options.clone()),
         )

@@ -60,3 +60,48 @@ async fn page_parameters_fall_back_sensibly(backend: Backend) {
         assert!(body.contains("Not found."), "{path} ({status}): {body}");
     }
 }
+
+both_databases!(project_page_checks_every_read_of_the_project);
+
+/// The project page rendered on the server reads the project once for all its parts (the project,
+/// email types, suppressed recipients, chart); each part still checks that the viewer may read it.
+async fn project_page_checks_every_read_of_the_project(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let csm = app.csm().await;
+    let acme = crate::api::tenant(&app, "Acme Render").await;
+    let globex = crate::api::tenant(&app, "Globex Render").await;
+    for (t, address) in [
+        (&acme, "anna@acme.example"),
+        (&globex, "bob@globex.example"),
+    ] {
+        let (status, sent) = t.post(&app, "/v1/emails", &t.send_body(address)).await;
+        assert_eq!(status, StatusCode::OK, "{sent}");
+        app.db()
+            .unsubscribe_user(sent["user_id"].as_i64().unwrap())
+            .await
+            .unwrap();
+    }
+    let client = app
+        .client_of(&csm, acme.account_id, "owner@acme.example")
+        .await;
+
+    let (status, own) = page(&app, &client, &format!("/projects/{}", acme.project_id)).await;
+    assert_eq!(status, StatusCode::OK);
+    for part in [
+        "Welcome",
+        "anna@acme.example",
+        "Emails by status, last 30 days",
+    ] {
+        assert!(own.contains(part), "own project page lacks {part:?}: {own}");
+    }
+
+    let (status, foreign) = page(&app, &client, &format!("/projects/{}", globex.project_id)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(foreign.contains("Not found."), "{foreign}");
+    for part in ["bob@globex.example", "Globex Render", "Emails by status"] {
+        assert!(
+            !foreign.contains(part),
+            "a client saw {part:?} of another account: {foreign}"
+        );
+    }
+}

@@ -2,7 +2,12 @@
 use leptos::prelude::*;
 use tower_sessions::Session;
 
-use crate::{error::AppError, model::SessionUser, services::Actor, state::AppState};
+use crate::{
+    error::AppError,
+    model::{ProjectInfo, SessionUser},
+    services::{Actor, projects::Readable},
+    state::AppState,
+};
 
 /// The session key that holds the signed-in panel user's id.
 pub const USER_ID_KEY: &str = "user_id";
@@ -57,6 +62,45 @@ pub async fn session_user(state: &AppState) -> Result<Option<SessionUser>, AppEr
         Some(memo) => memo.0.get_or_try_init(|| read).await.cloned(),
         None => read.await,
     }
+}
+
+/// The projects read for the page being rendered on the server: the project page's server functions
+/// (the project, its email types, suppressions and chart) each check the project and would each read
+/// it. Provided per page request like [`RenderUser`]; the access check itself runs on every call.
+#[derive(Clone, Default)]
+pub struct RenderProjects(
+    std::sync::Arc<
+        std::sync::Mutex<
+            std::collections::HashMap<
+                i64,
+                std::sync::Arc<tokio::sync::OnceCell<Option<ProjectInfo>>>,
+            >,
+        >,
+    >,
+);
+
+/// The project `project_id` if the actor may read it, read once per page rendered on the server.
+pub async fn readable_project(
+    state: &AppState,
+    actor: &Actor,
+    project_id: i64,
+) -> Result<Readable, AppError> {
+    // Taken before awaiting, like every context.
+    let Some(memo) = use_context::<RenderProjects>() else {
+        return crate::services::projects::readable(&state.db, actor, project_id).await;
+    };
+    let cell = memo
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(project_id)
+        .or_default()
+        .clone();
+    let project = cell
+        .get_or_try_init(|| state.db.project(project_id))
+        .await?
+        .clone();
+    Readable::check(actor, project)
 }
 
 /// The state and the signed-in actor; `Unauthenticated` when nobody is signed in.

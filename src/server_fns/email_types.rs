@@ -8,7 +8,8 @@ use crate::{
 #[server(endpoint = "list_email_types")]
 pub async fn list_email_types(project_id: i64) -> Result<Vec<EmailTypeInfo>, AppError> {
     super::ctx::with_actor(|state, actor| async move {
-        crate::services::email_types::list(&state.db, &actor, project_id).await
+        let project = super::ctx::readable_project(&state, &actor, project_id).await?;
+        crate::services::email_types::list(&state.db, &project).await
     })
     .await
 }

@@ -17,7 +17,8 @@ pub async fn list_projects(page: u32) -> Result<Page<ProjectInfo>, AppError> {
 #[server(endpoint = "get_project")]
 pub async fn get_project(project_id: i64) -> Result<ProjectInfo, AppError> {
     super::ctx::with_actor(|state, actor| async move {
-        crate::services::projects::get(&state.db, &actor, project_id).await
+        let project = super::ctx::readable_project(&state, &actor, project_id).await?;
+        Ok(project.into_info())
     })
     .await
 }
@@ -78,7 +79,8 @@ pub async fn save_project_general(
 #[server(endpoint = "project_chart")]
 pub async fn project_chart(project_id: i64) -> Result<crate::model::StatusChart, AppError> {
     super::ctx::with_actor(|state, actor| async move {
-        crate::services::stats::chart(&state.db, &actor, project_id).await
+        let project = super::ctx::readable_project(&state, &actor, project_id).await?;
+        crate::services::stats::chart(&state.db, &project).await
     })
     .await
 }

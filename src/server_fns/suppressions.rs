@@ -12,7 +12,8 @@ pub async fn list_suppressions(
     page: u32,
 ) -> Result<Page<SuppressedUser>, AppError> {
     super::ctx::with_actor(|state, actor| async move {
-        crate::services::engagement::suppressions(&state.db, &actor, project_id, page).await
+        let project = super::ctx::readable_project(&state, &actor, project_id).await?;
+        crate::services::engagement::suppressions(&state.db, &project, page).await
     })
     .await
 }

@@ -4,14 +4,12 @@ use crate::{
     error::AppError,
     mail::{EmailTemplate, template_context},
     model::{EmailPreview, EmailTypeDetail, EmailTypeInfo},
-    services::Actor,
+    services::{Actor, projects::Readable},
 };
 
 /// The email types of a project the actor may read.
-pub async fn list(db: &Db, actor: &Actor, project_id: i64) -> Result<Vec<EmailTypeInfo>, AppError> {
-    let project = db.project(project_id).await?.ok_or(AppError::NotFound)?;
-    actor.require_read_account(project.account_id)?;
-    Ok(db.email_types_of_project(project_id).await?)
+pub async fn list(db: &Db, project: &Readable) -> Result<Vec<EmailTypeInfo>, AppError> {
+    Ok(db.email_types_of_project(project.id()).await?)
 }
 
 /// What an email type is made of, as entered.

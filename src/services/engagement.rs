@@ -7,7 +7,7 @@ use crate::{
     error::AppError,
     mail::links::{LinkKind, verify},
     model::{Page, SuppressedUser},
-    services::Actor,
+    services::{Actor, projects::Readable},
 };
 
 /// The email a signed link belongs to; a tampered or unknown link is not found.
@@ -130,16 +130,13 @@ pub const PER_PAGE: u32 = 25;
 /// The users a project does not send to (unsubscribed, bounced, complained).
 pub async fn suppressions(
     db: &Db,
-    actor: &Actor,
-    project_id: i64,
+    project: &Readable,
     page: u32,
 ) -> Result<Page<SuppressedUser>, AppError> {
-    let project = db.project(project_id).await?.ok_or(AppError::NotFound)?;
-    actor.require_read_account(project.account_id)?;
     let page = page.max(1);
     let offset = i64::from(page - 1) * i64::from(PER_PAGE);
     let (items, total) = db
-        .suppressed_users(project_id, i64::from(PER_PAGE), offset)
+        .suppressed_users(project.id(), i64::from(PER_PAGE), offset)
         .await?;
     Ok(Page {
         items,

@@ -61,9 +61,38 @@ pub async fn visible(db: &Db, actor: &Actor, page: u32) -> Result<Page<ProjectIn
 }
 
 pub async fn get(db: &Db, actor: &Actor, project_id: i64) -> Result<ProjectInfo, AppError> {
-    let project = db.project(project_id).await?.ok_or(AppError::NotFound)?;
-    actor.require_read_account(project.account_id)?;
-    Ok(project)
+    Ok(readable(db, actor, project_id).await?.into_info())
+}
+
+/// The project `project_id` if the actor may read it (`NotFound` when there is none).
+pub async fn readable(db: &Db, actor: &Actor, project_id: i64) -> Result<Readable, AppError> {
+    Readable::check(actor, db.project(project_id).await?)
+}
+
+/// A project the actor may read. Only [`Readable::check`] makes one, so a service that takes it needs
+/// no access check of its own (and a page's several reads of one project can share one lookup).
+#[derive(Clone, Debug)]
+pub struct Readable(ProjectInfo);
+
+impl Readable {
+    /// `project` as read from the database (`None`: there is none) if `actor` may read it.
+    pub fn check(actor: &Actor, project: Option<ProjectInfo>) -> Result<Readable, AppError> {
+        let project = project.ok_or(AppError::NotFound)?;
+        actor.require_read_account(project.account_id)?;
+        Ok(Readable(project))
+    }
+
+    pub fn id(&self) -> i64 {
+        self.0.id
+    }
+
+    pub fn info(&self) -> &ProjectInfo {
+        &self.0
+    }
+
+    pub fn into_info(self) -> ProjectInfo {
+        self.0
+    }
 }
 
 /// Sets the sender (From) of a project's emails: CSMs and the account's clients. An empty address

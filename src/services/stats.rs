@@ -3,15 +3,15 @@ use crate::{
     db::{DAY_MS, Db, now_ms},
     error::AppError,
     model::StatusChart,
-    services::Actor,
+    services::projects::Readable,
 };
 
 /// Days the chart shows, today included.
 pub const CHART_DAYS: i64 = 30;
 
 /// A project's emails by status for the last `CHART_DAYS` days: whoever may read the project.
-pub async fn chart(db: &Db, actor: &Actor, project_id: i64) -> Result<StatusChart, AppError> {
-    crate::services::projects::get(db, actor, project_id).await?;
+pub async fn chart(db: &Db, project: &Readable) -> Result<StatusChart, AppError> {
+    let project_id = project.id();
     let first_day = now_ms() / DAY_MS - (CHART_DAYS - 1);
     Ok(StatusChart {
         first_day,
