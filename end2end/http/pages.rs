@@ -7,7 +7,10 @@ use crate::{
     harness::{Backend, TestApp},
 };
 
-both_databases!(page_parameters_fall_back_sensibly);
+both_databases!(
+    page_parameters_fall_back_sensibly,
+    project_page_checks_every_read_of_the_project
+);
 
 /// The page at `path` as a browser asks for it.
 async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
@@ -60,8 +63,6 @@ async fn page_parameters_fall_back_sensibly(backend: Backend) {
         assert!(body.contains("Not found."), "{path} ({status}): {body}");
     }
 }
-
-both_databases!(project_page_checks_every_read_of_the_project);
 
 /// The project page rendered on the server reads the project once for all its parts (the project,
 /// email types, suppressed recipients, chart); each part still checks that the viewer may read it.
