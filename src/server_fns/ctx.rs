@@ -68,16 +68,11 @@ pub async fn session_user(state: &AppState) -> Result<Option<SessionUser>, AppEr
 /// (the project, its email types, suppressions and chart) each check the project and would each read
 /// it. Provided per page request like [`RenderUser`]; the access check itself runs on every call.
 #[derive(Clone, Default)]
-pub struct RenderProjects(
-    std::sync::Arc<
-        std::sync::Mutex<
-            std::collections::HashMap<
-                i64,
-                std::sync::Arc<tokio::sync::OnceCell<Option<ProjectInfo>>>,
-            >,
-        >,
-    >,
-);
+pub struct RenderProjects(std::sync::Arc<std::sync::Mutex<ProjectReads>>);
+
+/// Each project id's read, made by the first server function that asks (`None`: no such project).
+type ProjectReads =
+    std::collections::HashMap<i64, std::sync::Arc<tokio::sync::OnceCell<Option<ProjectInfo>>>>;
 
 /// The project `project_id` if the actor may read it, read once per page rendered on the server.
 pub async fn readable_project(
