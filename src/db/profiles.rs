@@ -42,35 +42,30 @@ const SUMMARY_COLUMNS: &str = "u.id, u.project_id, p.name AS project_name, p.acc
     a.name AS account_name, u.email, u.name, u.client_user_id, u.subscribed <> 0 AS subscribed,
     u.suppressed_reason, u.created_at, u.updated_at";
 
-/// Users with their latest email (`le`: an index seek on `emails (user_id, id)` and a row by id).
-static SUMMARY_SELECT_SQLITE: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT {SUMMARY_COLUMNS}, le.id AS last_email_id, le.status AS last_status,
-            le.created_at AS last_email_at
-         FROM users u JOIN projects p ON p.id = u.project_id JOIN accounts a ON a.id = p.account_id
-         LEFT JOIN emails le ON le.id = (SELECT MAX(e.id) FROM emails e WHERE e.user_id = u.id)"
-    )
-});
+/// A user's latest email (`le`) on SQLite: an index seek on `emails (user_id, id)` and a row by id.
+const LATEST_EMAIL_SQLITE: &str =
+    "LEFT JOIN emails le ON le.id = (SELECT MAX(e.id) FROM emails e WHERE e.user_id = u.id)";
 
-/// The same on PostgreSQL, where the latest email is a lateral read down `emails (user_id, id)`: the
-/// planner plans it in under half the time of the `MAX` subquery joined by id (these pages plan each
-/// execution: their cursors and prefixes make a generic plan costlier), and runs it in half the time.
-static SUMMARY_SELECT_POSTGRES: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT {SUMMARY_COLUMNS}, le.id AS last_email_id, le.status AS last_status,
-            le.created_at AS last_email_at
-         FROM users u JOIN projects p ON p.id = u.project_id JOIN accounts a ON a.id = p.account_id
-         LEFT JOIN LATERAL (SELECT e.id, e.status, e.created_at FROM emails e WHERE e.user_id = u.id
-           ORDER BY e.id DESC LIMIT 1) le ON true"
-    )
+/// The same on PostgreSQL, a lateral read down `emails (user_id, id)`: the planner plans it in under
+/// half the time of the `MAX` subquery joined by id (these pages plan each execution: their cursors
+/// and prefixes make a generic plan costlier), and runs it in half the time.
+const LATEST_EMAIL_POSTGRES: &str = "LEFT JOIN LATERAL (SELECT e.id, e.status, e.created_at
+    FROM emails e WHERE e.user_id = u.id ORDER BY e.id DESC LIMIT 1) le ON true";
+
+/// Users with their latest email, for SQLite and for PostgreSQL.
+static SUMMARY_SELECT: LazyLock<[String; 2]> = LazyLock::new(|| {
+    [LATEST_EMAIL_SQLITE, LATEST_EMAIL_POSTGRES].map(|latest| {
+        format!(
+            "SELECT {SUMMARY_COLUMNS}, le.id AS last_email_id, le.status AS last_status,
+                le.created_at AS last_email_at
+             FROM users u JOIN projects p ON p.id = u.project_id JOIN accounts a ON a.id = p.account_id
+             {latest}"
+        )
+    })
 });
 
 fn summary_select(postgres: bool) -> &'static str {
-    if postgres {
-        &SUMMARY_SELECT_POSTGRES
-    } else {
-        &SUMMARY_SELECT_SQLITE
-    }
+    &SUMMARY_SELECT[usize::from(postgres)]
 }
 
 /// Users by their latest email, newest first: each user's latest email (`e`, the one with no newer

@@ -86,10 +86,6 @@ impl Readable {
         self.0.id
     }
 
-    pub fn info(&self) -> &ProjectInfo {
-        &self.0
-    }
-
     pub fn into_info(self) -> ProjectInfo {
         self.0
     }
